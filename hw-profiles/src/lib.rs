@@ -1,0 +1,1 @@
+//! Hardware and workload profiles (issue 4; not built yet).

@@ -1,0 +1,1 @@
+//! Livepatch: ELF diff and klp module generation (issues 6 and 7; not built yet).

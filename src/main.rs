@@ -1,0 +1,5 @@
+//! ktailor: the command-line tool. It only parses arguments, calls the libraries and prints.
+
+fn main() {
+    println!("ktailor");
+}
