@@ -1,10 +1,16 @@
 //! The Linux Kconfig language, with the kernel's own semantics.
 //!
-//! Data flows one way: a tree's Kconfig files are read ([`kbuild`] supplies the environment kbuild
-//! exports), expanded by the [`preprocess`]or (whose `$(shell,...)` results come from [`shell`]),
-//! tokenised by the [`lexer`], parsed by the [`parser`] into a [`model::Model`], finalised
-//! ([`finalize`], mirroring `menu_finalize`) and turned into a dependency [`graph`].
-//! [`loader::load_tree`] wires all of it.
+//! Data flows one way: a tree's Kconfig files are read ([`files`]) and tokenised ([`lexer`]),
+//! then parsed in source order ([`parser`]) while the [`preprocess`]or expands macros. The
+//! result is a [`model::Model`] of symbols, properties and menus. [`loader`] wires it.
 
+pub mod depcheck;
 pub mod expr;
+pub mod expr_print;
+pub mod expr_simplify;
+pub mod files;
+pub mod lexer;
+pub mod loader;
 pub mod model;
+pub mod parser;
+pub mod preprocess;

@@ -5,7 +5,7 @@
 //! `menu_finalize` can be mirrored one to one. Pointers become ids; linked lists stay linked lists
 //! where the C code relinks them (the menu tree), and become `Vec`s where it only appends.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::expr::Expr;
 
@@ -167,6 +167,8 @@ pub struct Symbol {
     pub implied: Option<Expr>,
     /// The menu entries that define it.
     pub menus: Vec<MenuId>,
+    /// 6.11 and later: the choice whose member list holds this symbol (`choice_link`).
+    pub choice_link: Option<MenuId>,
 }
 
 impl Symbol {
@@ -180,6 +182,7 @@ impl Symbol {
             rev_dep: None,
             implied: None,
             menus: Vec::new(),
+            choice_link: None,
         }
     }
 
@@ -242,6 +245,8 @@ pub struct Menu {
     pub line: u32,
     /// MENU_CHANGED / MENU_ROOT, used by front ends.
     pub flags: u32,
+    /// 6.11 and later: the members of a choice, in order (`choice_members`).
+    pub choice_members: Vec<SymbolId>,
 }
 
 /// A Kconfig file that was read, `struct file`.
@@ -256,9 +261,9 @@ pub struct File {
 /// Which namespace a name is looked up in (`sym_lookup` flags).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Namespace {
-    Normal,
-    Const,
-    Choice,
+    Normal = 0,
+    Const = 1,
+    Choice = 2,
 }
 
 /// The fixed ids of the constant symbols that always exist.
@@ -280,7 +285,8 @@ pub struct Model {
     pub modules_sym: SymbolId,
     /// The symbol marked `option defconfig_list` (before 5.15).
     pub defconfig_list: Option<SymbolId>,
-    names: HashMap<(Namespace, String), SymbolId>,
+    /// Name to symbol, one map per namespace (normal, const, choice).
+    names: [FxHashMap<String, SymbolId>; 3],
 }
 
 impl Default for Model {
@@ -300,7 +306,7 @@ impl Model {
             root: MenuId(0),
             modules_sym: SYM_NO,
             defconfig_list: None,
-            names: HashMap::with_capacity(20_000),
+            names: Default::default(),
         };
         for (name, ty) in [
             ("y", SymbolType::Tristate),
@@ -328,6 +334,7 @@ impl Model {
             file: FileId(0),
             line: 0,
             flags: 0,
+            choice_members: Vec::new(),
         });
         m
     }
@@ -358,7 +365,7 @@ impl Model {
             "n" => return SYM_NO,
             _ => {}
         }
-        if let Some(id) = self.names.get(&(ns, name.to_string())) {
+        if let Some(id) = self.names[ns as usize].get(name) {
             return *id;
         }
         let fl = match ns {
@@ -367,7 +374,7 @@ impl Model {
             Namespace::Choice => flags::CHOICE,
         };
         let id = self.push_symbol(Symbol::new(Some(name.to_string()), fl));
-        self.names.insert((ns, name.to_string()), id);
+        self.names[ns as usize].insert(name.to_string(), id);
         id
     }
 
@@ -385,7 +392,7 @@ impl Model {
             "n" => return Some(SYM_NO),
             _ => {}
         }
-        self.names.get(&(Namespace::Normal, name.to_string())).copied()
+        self.names[Namespace::Normal as usize].get(name).copied()
     }
 
     pub fn sym(&self, id: SymbolId) -> &Symbol {

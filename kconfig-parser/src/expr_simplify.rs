@@ -1,0 +1,877 @@
+//! The simplification passes of scripts/kconfig/expr.c that `menu_finalize` relies on.
+//!
+//! `menu_finalize` rewrites every dependency with `expr_trans_compare`, `expr_transform` and
+//! `expr_eliminate_dups`, and decides what goes into a submenu with `expr_contains_symbol`,
+//! `expr_depends_symbol` and `expr_eliminate_eq`. The resulting trees are printed verbatim in conf's
+//! warnings ("Depends on [n]: ..."), so the exact shape, operand order included, is part of the
+//! output: each function here is a one-to-one port of its C namesake.
+//!
+//! The C code mutates trees in place and, in 6.1, walks two pointers into the *same* tree at once
+//! (`expr_eliminate_dups1(type, &e, &e)`). Here trees are owned values; where the C code aliases, the
+//! walk addresses sub-trees by path from the root so that every read sees the earlier writes exactly
+//! as the C code does.
+//!
+//! 6.12 made expressions immutable and hash-consed (`expr_lookup`). That changed the algorithm of
+//! `expr_eliminate_dups` (bottom-up, only left leaves against right leaves) and the `!!A` rule of
+//! `expr_transform`; those functions take a [`KernelVersion`].
+
+use crate::expr::{CmpOp, Expr};
+use crate::model::{flags, Model, SymbolId, SymbolType, SYM_MOD, SYM_NO, SYM_YES};
+
+/// A kernel release as (major, minor), as read from the tree's Makefile.
+pub type KernelVersion = (u32, u32);
+
+/// Whether the release has the immutable, hash-consed expressions of 6.12 (`expr_lookup`), with
+/// the rewritten `expr_eliminate_dups` and `expr_transform`. Verified against 6.1 and 6.12.
+pub fn has_immutable_exprs(v: KernelVersion) -> bool {
+    v >= (6, 12)
+}
+
+/// `enum expr_type`: the C node types, for the comparisons the C code makes on `e->type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExprType {
+    None,
+    Or,
+    And,
+    Not,
+    Equal,
+    Unequal,
+    Lth,
+    Leq,
+    Gth,
+    Geq,
+    List,
+    Symbol,
+    Range,
+}
+
+impl ExprType {
+    /// The type of a node (`e->type`).
+    pub fn of(e: &Expr) -> ExprType {
+        match e {
+            Expr::Symbol(_) => ExprType::Symbol,
+            Expr::Not(_) => ExprType::Not,
+            Expr::And(..) => ExprType::And,
+            Expr::Or(..) => ExprType::Or,
+            Expr::Cmp(op, ..) => match op {
+                CmpOp::Equal => ExprType::Equal,
+                CmpOp::Unequal => ExprType::Unequal,
+                CmpOp::Less => ExprType::Lth,
+                CmpOp::LessEqual => ExprType::Leq,
+                CmpOp::Greater => ExprType::Gth,
+                CmpOp::GreaterEqual => ExprType::Geq,
+            },
+            Expr::Range(..) => ExprType::Range,
+            Expr::List(_) => ExprType::List,
+        }
+    }
+
+    /// The numeric value of the C enumerator, as conf prints it in "<unknown type %d>" and
+    /// "Oops! How to check %d?". E_LIST was removed after 6.1, which renumbered E_SYMBOL/E_RANGE.
+    pub fn c_value(self, v: KernelVersion) -> i32 {
+        let has_list = !has_immutable_exprs(v);
+        match self {
+            ExprType::None => 0,
+            ExprType::Or => 1,
+            ExprType::And => 2,
+            ExprType::Not => 3,
+            ExprType::Equal => 4,
+            ExprType::Unequal => 5,
+            ExprType::Lth => 6,
+            ExprType::Leq => 7,
+            ExprType::Gth => 8,
+            ExprType::Geq => 9,
+            ExprType::List => 10,
+            ExprType::Symbol => 10 + i32::from(has_list),
+            ExprType::Range => 11 + i32::from(has_list),
+        }
+    }
+}
+
+/// `e->left.sym` of an E_SYMBOL or comparison node.
+fn left_sym(e: &Expr) -> Option<SymbolId> {
+    match e {
+        Expr::Symbol(s) | Expr::Cmp(_, s, _) => Some(*s),
+        _ => None,
+    }
+}
+
+/// `e->right.sym` of a comparison node.
+fn right_sym(e: &Expr) -> Option<SymbolId> {
+    match e {
+        Expr::Cmp(_, _, s) => Some(*s),
+        _ => None,
+    }
+}
+
+fn is_sym(e: &Expr, s: SymbolId) -> bool {
+    matches!(e, Expr::Symbol(x) if *x == s)
+}
+
+/// `expr_is_yes`: a missing expression counts as `y`.
+pub fn expr_is_yes(e: Option<&Expr>) -> bool {
+    e.map_or(true, |e| is_sym(e, SYM_YES))
+}
+
+/// `expr_is_no`
+pub fn expr_is_no(e: Option<&Expr>) -> bool {
+    e.is_some_and(|e| is_sym(e, SYM_NO))
+}
+
+/// `expr_alloc_two(type, l, r)` for E_AND/E_OR.
+fn alloc_two(ty: ExprType, l: Expr, r: Expr) -> Expr {
+    if ty == ExprType::And {
+        Expr::And(Box::new(l), Box::new(r))
+    } else {
+        Expr::Or(Box::new(l), Box::new(r))
+    }
+}
+
+/// `expr_eq`: equal after minor simplification; `&&`/`||` operands may appear in any order.
+pub fn expr_eq(m: &Model, e1: Option<&Expr>, e2: Option<&Expr>) -> bool {
+    let (Some(e1), Some(e2)) = (e1, e2) else {
+        return expr_is_yes(e1) && expr_is_yes(e2);
+    };
+    if ExprType::of(e1) != ExprType::of(e2) {
+        return false;
+    }
+    match (e1, e2) {
+        (Expr::Cmp(_, a1, b1), Expr::Cmp(_, a2, b2)) => a1 == a2 && b1 == b2,
+        (Expr::Symbol(a), Expr::Symbol(b)) => a == b,
+        (Expr::Not(a), Expr::Not(b)) => expr_eq(m, Some(a), Some(b)),
+        (Expr::And(..), _) | (Expr::Or(..), _) => {
+            // On copies: trans_count is saved and restored around this in C, so the count of
+            // eliminations made here is never seen.
+            let mut c1 = Some(e1.clone());
+            let mut c2 = Some(e2.clone());
+            expr_eliminate_eq(m, &mut c1, &mut c2);
+            matches!((c1, c2), (Some(Expr::Symbol(a)), Some(Expr::Symbol(b))) if a == b)
+        }
+        _ => false,
+    }
+}
+
+/// `__expr_eliminate_eq`: replaces equal leaves of the two trees (at one level of `type`) with
+/// `y` (for `&&`) or `n` (for `||`).
+fn expr_eliminate_eq_rec(m: &Model, ty: ExprType, e1: &mut Expr, e2: &mut Expr) {
+    if ExprType::of(e1) == ty {
+        if let Expr::And(l, r) | Expr::Or(l, r) = e1 {
+            expr_eliminate_eq_rec(m, ty, l, e2);
+            expr_eliminate_eq_rec(m, ty, r, e2);
+        }
+        return;
+    }
+    if ExprType::of(e2) == ty {
+        if let Expr::And(l, r) | Expr::Or(l, r) = e2 {
+            expr_eliminate_eq_rec(m, ty, e1, l);
+            expr_eliminate_eq_rec(m, ty, e1, r);
+        }
+        return;
+    }
+    if let (Expr::Symbol(a), Expr::Symbol(b)) = (&*e1, &*e2) {
+        if a == b && (*a == SYM_YES || *a == SYM_NO) {
+            return;
+        }
+    }
+    if !expr_eq(m, Some(e1), Some(e2)) {
+        return;
+    }
+    let replacement = match ty {
+        ExprType::Or => SYM_NO,
+        ExprType::And => SYM_YES,
+        _ => return,
+    };
+    *e1 = Expr::Symbol(replacement);
+    *e2 = Expr::Symbol(replacement);
+}
+
+/// `expr_eliminate_eq`: removes the operands common to both expressions, e.g. `A && B` and
+/// `A && B && C` become `y` and `C`.
+pub fn expr_eliminate_eq(m: &Model, ep1: &mut Option<Expr>, ep2: &mut Option<Expr>) {
+    let (Some(e1), Some(e2)) = (ep1.as_mut(), ep2.as_mut()) else {
+        return;
+    };
+    let t1 = ExprType::of(e1);
+    if matches!(t1, ExprType::Or | ExprType::And) {
+        expr_eliminate_eq_rec(m, t1, e1, e2);
+    }
+    let (t1, t2) = (ExprType::of(e1), ExprType::of(e2));
+    if t1 != t2 && matches!(t2, ExprType::Or | ExprType::And) {
+        expr_eliminate_eq_rec(m, t2, e1, e2);
+    }
+    *ep1 = expr_eliminate_yn(ep1.take());
+    *ep2 = expr_eliminate_yn(ep2.take());
+}
+
+/// `expr_eliminate_yn`: `e && n -> n`, `e && y -> e`, `e || n -> e`, `e || y -> y`, recursively.
+pub fn expr_eliminate_yn(e: Option<Expr>) -> Option<Expr> {
+    e.map(eliminate_yn)
+}
+
+fn eliminate_yn(e: Expr) -> Expr {
+    match e {
+        Expr::And(l, r) => {
+            let (l, r) = (eliminate_yn(*l), eliminate_yn(*r));
+            if let Expr::Symbol(s) = l {
+                if s == SYM_NO {
+                    return l;
+                } else if s == SYM_YES {
+                    return r;
+                }
+            }
+            if let Expr::Symbol(s) = r {
+                if s == SYM_NO {
+                    return r;
+                } else if s == SYM_YES {
+                    return l;
+                }
+            }
+            Expr::And(Box::new(l), Box::new(r))
+        }
+        Expr::Or(l, r) => {
+            let (l, r) = (eliminate_yn(*l), eliminate_yn(*r));
+            if let Expr::Symbol(s) = l {
+                if s == SYM_NO {
+                    return r;
+                } else if s == SYM_YES {
+                    return l;
+                }
+            }
+            if let Expr::Symbol(s) = r {
+                if s == SYM_NO {
+                    return l;
+                } else if s == SYM_YES {
+                    return r;
+                }
+            }
+            Expr::Or(Box::new(l), Box::new(r))
+        }
+        other => other,
+    }
+}
+
+/// The symbols `expr_join_or`/`expr_join_and` compare, or None when they give up.
+fn join_syms(e1: &Expr, e2: &Expr) -> Option<(SymbolId, SymbolId)> {
+    let joinable = |e: &Expr| {
+        matches!(
+            ExprType::of(e),
+            ExprType::Equal | ExprType::Unequal | ExprType::Symbol | ExprType::Not
+        )
+    };
+    if !joinable(e1) || !joinable(e2) {
+        return None;
+    }
+    let sym1 = match e1 {
+        Expr::Not(tmp) => match ExprType::of(tmp) {
+            ExprType::Equal | ExprType::Unequal | ExprType::Symbol => left_sym(tmp)?,
+            _ => return None,
+        },
+        _ => left_sym(e1)?,
+    };
+    let sym2 = match e2 {
+        Expr::Not(tmp) => match **tmp {
+            Expr::Symbol(s) => s,
+            _ => return None,
+        },
+        _ => left_sym(e2)?,
+    };
+    Some((sym1, sym2))
+}
+
+fn is_not_sym(e: &Expr) -> bool {
+    matches!(e, Expr::Not(c) if matches!(**c, Expr::Symbol(_)))
+}
+
+fn is_cmp(e: &Expr, op: CmpOp, right: SymbolId) -> bool {
+    matches!(e, Expr::Cmp(o, _, r) if *o == op && *r == right)
+}
+
+fn cmp_pair(e1: &Expr, e2: &Expr, op: CmpOp, a: SymbolId, b: SymbolId) -> bool {
+    (is_cmp(e1, op, a) && is_cmp(e2, op, b)) || (is_cmp(e1, op, b) && is_cmp(e2, op, a))
+}
+
+/// `expr_join_or`: `e1 || e2` as one leaf, if it can be.
+fn expr_join_or(m: &Model, e1: &Expr, e2: &Expr) -> Option<Expr> {
+    if expr_eq(m, Some(e1), Some(e2)) {
+        return Some(e1.clone());
+    }
+    let (sym1, sym2) = join_syms(e1, e2)?;
+    if sym1 != sym2 {
+        return None;
+    }
+    let ty = m.sym(sym1).ty;
+    if ty != SymbolType::Bool && ty != SymbolType::Tristate {
+        return None;
+    }
+    if ty == SymbolType::Tristate {
+        // (a='y') || (a='m') -> (a!='n')
+        if cmp_pair(e1, e2, CmpOp::Equal, SYM_YES, SYM_MOD) {
+            return Some(Expr::Cmp(CmpOp::Unequal, sym1, SYM_NO));
+        }
+        // (a='y') || (a='n') -> (a!='m')
+        if cmp_pair(e1, e2, CmpOp::Equal, SYM_YES, SYM_NO) {
+            return Some(Expr::Cmp(CmpOp::Unequal, sym1, SYM_MOD));
+        }
+        // (a='m') || (a='n') -> (a!='y')
+        if cmp_pair(e1, e2, CmpOp::Equal, SYM_MOD, SYM_NO) {
+            return Some(Expr::Cmp(CmpOp::Unequal, sym1, SYM_YES));
+        }
+    }
+    if ty == SymbolType::Bool {
+        // a || !a -> y
+        let s = |e: &Expr| matches!(e, Expr::Symbol(_));
+        if (is_not_sym(e1) && s(e2)) || (is_not_sym(e2) && s(e1)) {
+            return Some(Expr::Symbol(SYM_YES));
+        }
+    }
+    None
+}
+
+/// `expr_join_and`: `e1 && e2` as one leaf, if it can be.
+fn expr_join_and(m: &Model, e1: &Expr, e2: &Expr) -> Option<Expr> {
+    use CmpOp::{Equal, Unequal};
+    if expr_eq(m, Some(e1), Some(e2)) {
+        return Some(e1.clone());
+    }
+    let (sym1, sym2) = join_syms(e1, e2)?;
+    if sym1 != sym2 {
+        return None;
+    }
+    let ty = m.sym(sym1).ty;
+    if ty != SymbolType::Bool && ty != SymbolType::Tristate {
+        return None;
+    }
+    let s = |e: &Expr| matches!(e, Expr::Symbol(_));
+    let sym_and = |op: CmpOp, r: SymbolId| {
+        (s(e1) && is_cmp(e2, op, r)) || (s(e2) && is_cmp(e1, op, r))
+    };
+    // (a) && (a='y') -> (a='y')
+    if sym_and(Equal, SYM_YES) {
+        return Some(Expr::Cmp(Equal, sym1, SYM_YES));
+    }
+    // (a) && (a!='n') -> (a)
+    if sym_and(Unequal, SYM_NO) {
+        return Some(Expr::Symbol(sym1));
+    }
+    // (a) && (a!='m') -> (a='y')
+    if sym_and(Unequal, SYM_MOD) {
+        return Some(Expr::Cmp(Equal, sym1, SYM_YES));
+    }
+    if ty == SymbolType::Tristate {
+        let is_const = |s: SymbolId| m.sym(s).flags & flags::CONST != 0;
+        // (a='b') && (a!='c') -> 'b'='c' ? 'n' : a='b'
+        let eq_ne = match (e1, e2) {
+            (Expr::Cmp(Equal, _, b), Expr::Cmp(Unequal, _, c)) => Some((*b, *c)),
+            (Expr::Cmp(Unequal, _, c), Expr::Cmp(Equal, _, b)) => Some((*b, *c)),
+            _ => None,
+        };
+        if let Some((b, c)) = eq_ne {
+            if is_const(c) && is_const(b) {
+                return Some(if b != c {
+                    Expr::Cmp(Equal, sym1, b)
+                } else {
+                    Expr::Symbol(SYM_NO)
+                });
+            }
+        }
+        // (a!='y') && (a!='n') -> (a='m')
+        if cmp_pair(e1, e2, Unequal, SYM_YES, SYM_NO) {
+            return Some(Expr::Cmp(Equal, sym1, SYM_MOD));
+        }
+        // (a!='y') && (a!='m') -> (a='n')
+        if cmp_pair(e1, e2, Unequal, SYM_YES, SYM_MOD) {
+            return Some(Expr::Cmp(Equal, sym1, SYM_NO));
+        }
+        // (a!='m') && (a!='n') -> (a='y')
+        if cmp_pair(e1, e2, Unequal, SYM_MOD, SYM_NO) {
+            return Some(Expr::Cmp(Equal, sym1, SYM_YES));
+        }
+    }
+    None
+}
+
+/// `expr_join_or` or `expr_join_and`, by the level's type.
+fn join(m: &Model, ty: ExprType, e1: &Expr, e2: &Expr) -> Option<(SymbolId, Expr)> {
+    match ty {
+        ExprType::Or => expr_join_or(m, e1, e2).map(|t| (SYM_NO, t)),
+        ExprType::And => expr_join_and(m, e1, e2).map(|t| (SYM_YES, t)),
+        _ => None,
+    }
+}
+
+/// The node at `path` (0 = left, 1 = right operand of `&&`/`||`) below `root`.
+fn node_at<'a>(root: &'a Expr, path: &[u8]) -> &'a Expr {
+    path.iter().fold(root, |e, &d| match e {
+        Expr::And(l, r) | Expr::Or(l, r) => {
+            if d == 0 {
+                l
+            } else {
+                r
+            }
+        }
+        // Paths only ever descend through && and ||.
+        other => other,
+    })
+}
+
+fn node_at_mut<'a>(root: &'a mut Expr, path: &[u8]) -> &'a mut Expr {
+    let mut e = root;
+    for &d in path {
+        e = match e {
+            Expr::And(l, r) | Expr::Or(l, r) => {
+                if d == 0 {
+                    l
+                } else {
+                    r
+                }
+            }
+            other => return other,
+        };
+    }
+    e
+}
+
+/// `expr_eliminate_dups1` of 6.1. `p1` and `p2` address `*ep1` and `*ep2` inside `root`; they may
+/// be the same slot or nested, as the C pointers are, and every step reads the live tree.
+fn expr_eliminate_dups1_v61(
+    m: &Model,
+    root: &mut Expr,
+    ty: ExprType,
+    p1: &mut Vec<u8>,
+    p2: &mut Vec<u8>,
+    count: &mut u32,
+) {
+    if ExprType::of(node_at(root, p1)) == ty {
+        for d in [0, 1] {
+            p1.push(d);
+            expr_eliminate_dups1_v61(m, root, ty, p1, p2, count);
+            p1.pop();
+        }
+        return;
+    }
+    if ExprType::of(node_at(root, p2)) == ty {
+        for d in [0, 1] {
+            p2.push(d);
+            expr_eliminate_dups1_v61(m, root, ty, p1, p2, count);
+            p2.pop();
+        }
+        return;
+    }
+    // e1 == e2: the same node, compared with itself.
+    if p1 == p2 {
+        return;
+    }
+    let t1 = ExprType::of(node_at(root, p1));
+    if matches!(t1, ExprType::Or | ExprType::And) {
+        let (mut q1, mut q2) = (p1.clone(), p1.clone());
+        expr_eliminate_dups1_v61(m, root, t1, &mut q1, &mut q2, count);
+    }
+    if let Some((yn, tmp)) = join(m, ty, node_at(root, p1), node_at(root, p2)) {
+        *node_at_mut(root, p1) = Expr::Symbol(yn);
+        *node_at_mut(root, p2) = tmp;
+        *count += 1;
+    }
+}
+
+/// `expr_eliminate_dups1` of 6.12: the leaves of `e1` against the leaves of `e2`, two separate
+/// trees.
+fn expr_eliminate_dups1_v612(m: &Model, ty: ExprType, e1: &mut Expr, e2: &mut Expr, count: &mut u32) {
+    if ExprType::of(e1) == ty {
+        if let Expr::And(l, r) | Expr::Or(l, r) = e1 {
+            expr_eliminate_dups1_v612(m, ty, l, e2, count);
+            expr_eliminate_dups1_v612(m, ty, r, e2, count);
+        }
+        return;
+    }
+    if ExprType::of(e2) == ty {
+        if let Expr::And(l, r) | Expr::Or(l, r) = e2 {
+            expr_eliminate_dups1_v612(m, ty, e1, l, count);
+            expr_eliminate_dups1_v612(m, ty, e1, r, count);
+        }
+        return;
+    }
+    if let Some((yn, tmp)) = join(m, ty, e1, e2) {
+        *e1 = Expr::Symbol(yn);
+        *e2 = tmp;
+        *count += 1;
+    }
+}
+
+/// `expr_eliminate_dups`: removes ("joins") duplicate and redundant operands, e.g.
+/// `A || B || A -> A || B` and `A && B && A=y -> A=y && B`.
+pub fn expr_eliminate_dups(m: &Model, v: KernelVersion, e: Option<Expr>) -> Option<Expr> {
+    let e = e?;
+    Some(if has_immutable_exprs(v) {
+        eliminate_dups_v612(m, e)
+    } else {
+        eliminate_dups_v61(m, e)
+    })
+}
+
+fn eliminate_dups_v61(m: &Model, mut e: Expr) -> Expr {
+    loop {
+        let mut count = 0;
+        let ty = ExprType::of(&e);
+        if matches!(ty, ExprType::Or | ExprType::And) {
+            expr_eliminate_dups1_v61(m, &mut e, ty, &mut Vec::new(), &mut Vec::new(), &mut count);
+        }
+        if count == 0 {
+            return e;
+        }
+        e = eliminate_yn(e);
+    }
+}
+
+fn eliminate_dups_v612(m: &Model, mut e: Expr) -> Expr {
+    loop {
+        let mut count = 0;
+        e = match e {
+            Expr::And(l, r) => eliminate_dups_level_v612(m, ExprType::And, *l, *r, &mut count),
+            Expr::Or(l, r) => eliminate_dups_level_v612(m, ExprType::Or, *l, *r, &mut count),
+            other => other,
+        };
+        e = eliminate_yn(e);
+        if count == 0 {
+            return e;
+        }
+    }
+}
+
+/// The E_OR/E_AND branch of 6.12's `expr_eliminate_dups`: each side on its own (the nested calls
+/// keep their own `trans_count`), then the left leaves against the right leaves.
+fn eliminate_dups_level_v612(m: &Model, ty: ExprType, l: Expr, r: Expr, count: &mut u32) -> Expr {
+    let mut l = eliminate_dups_v612(m, l);
+    let mut r = eliminate_dups_v612(m, r);
+    expr_eliminate_dups1_v612(m, ty, &mut l, &mut r, count);
+    alloc_two(ty, l, r)
+}
+
+/// `expr_transform`: pushes negations down to the leaves and rewrites comparisons of bool
+/// symbols (`A=n -> !A`, `!(A || B) -> !A && !B`, `!y -> n`, ...). The "boolean symbol %s tested
+/// for 'm'?" notes that conf prints on stdout are appended to `stdout`.
+///
+/// Range and list nodes are returned unchanged (the C code never transforms them: it would read
+/// their symbols as expressions). For `A!=y` on a bool `A`, 6.12 builds `!` over the symbol
+/// pointer itself (`expr_alloc_one(E_NOT, e->left.expr)`), undefined behaviour that crashes; the
+/// intended `!A`, what 6.1 builds, is returned for every version.
+pub fn expr_transform(
+    m: &Model,
+    v: KernelVersion,
+    e: Option<Expr>,
+    stdout: &mut String,
+) -> Option<Expr> {
+    e.map(|e| transform(m, v, e, stdout))
+}
+
+fn transform(m: &Model, v: KernelVersion, e: Expr, stdout: &mut String) -> Expr {
+    let e = match e {
+        Expr::Not(c) => Expr::Not(Box::new(transform(m, v, *c, stdout))),
+        Expr::And(l, r) => {
+            let l = transform(m, v, *l, stdout);
+            Expr::And(Box::new(l), Box::new(transform(m, v, *r, stdout)))
+        }
+        Expr::Or(l, r) => {
+            let l = transform(m, v, *l, stdout);
+            Expr::Or(Box::new(l), Box::new(transform(m, v, *r, stdout)))
+        }
+        other => other,
+    };
+    let name = |s: SymbolId| m.sym(s).name.clone().unwrap_or_else(|| "(null)".to_string());
+    match e {
+        Expr::Cmp(CmpOp::Equal, a, b) if m.sym(a).ty == SymbolType::Bool => {
+            if b == SYM_NO {
+                // A=n -> !A
+                Expr::Not(Box::new(Expr::Symbol(a)))
+            } else if b == SYM_MOD {
+                // A=m -> n
+                stdout.push_str(&format!(
+                    "boolean symbol {} tested for 'm'? test forced to 'n'\n",
+                    name(a)
+                ));
+                Expr::Symbol(SYM_NO)
+            } else if b == SYM_YES {
+                // A=y -> A
+                Expr::Symbol(a)
+            } else {
+                e
+            }
+        }
+        Expr::Cmp(CmpOp::Unequal, a, b) if m.sym(a).ty == SymbolType::Bool => {
+            if b == SYM_NO {
+                // A!=n -> A
+                Expr::Symbol(a)
+            } else if b == SYM_MOD {
+                // A!=m -> y
+                stdout.push_str(&format!(
+                    "boolean symbol {} tested for 'm'? test forced to 'y'\n",
+                    name(a)
+                ));
+                Expr::Symbol(SYM_YES)
+            } else if b == SYM_YES {
+                // A!=y -> !A
+                Expr::Not(Box::new(Expr::Symbol(a)))
+            } else {
+                e
+            }
+        }
+        Expr::Not(c) => match *c {
+            // !!A -> A; 6.1 transforms A once more.
+            Expr::Not(a) => {
+                if has_immutable_exprs(v) {
+                    *a
+                } else {
+                    transform(m, v, *a, stdout)
+                }
+            }
+            // !(A=B) -> A!=B, !(A<=B) -> A>B, !(A<B) -> A>=B, ...
+            Expr::Cmp(op, a, b) => {
+                let negated = match op {
+                    CmpOp::Equal => CmpOp::Unequal,
+                    CmpOp::Unequal => CmpOp::Equal,
+                    CmpOp::LessEqual => CmpOp::Greater,
+                    CmpOp::GreaterEqual => CmpOp::Less,
+                    CmpOp::Less => CmpOp::GreaterEqual,
+                    CmpOp::Greater => CmpOp::LessEqual,
+                };
+                Expr::Cmp(negated, a, b)
+            }
+            // !(A || B) -> !A && !B
+            Expr::Or(a, b) => transform(m, v, Expr::And(Box::new(Expr::Not(a)), Box::new(Expr::Not(b))), stdout),
+            // !(A && B) -> !A || !B
+            Expr::And(a, b) => transform(m, v, Expr::Or(Box::new(Expr::Not(a)), Box::new(Expr::Not(b))), stdout),
+            // !y -> n, !m -> m, !n -> y
+            Expr::Symbol(s) if s == SYM_YES => Expr::Symbol(SYM_NO),
+            Expr::Symbol(s) if s == SYM_MOD => Expr::Symbol(SYM_MOD),
+            Expr::Symbol(s) if s == SYM_NO => Expr::Symbol(SYM_YES),
+            other => Expr::Not(Box::new(other)),
+        },
+        other => other,
+    }
+}
+
+/// `expr_contains_symbol`: whether `sym` appears anywhere in `dep`.
+pub fn expr_contains_symbol(dep: Option<&Expr>, sym: SymbolId) -> bool {
+    match dep {
+        Some(Expr::And(l, r) | Expr::Or(l, r)) => {
+            expr_contains_symbol(Some(l), sym) || expr_contains_symbol(Some(r), sym)
+        }
+        Some(Expr::Symbol(s)) => *s == sym,
+        Some(Expr::Cmp(_, a, b)) => *a == sym || *b == sym,
+        Some(Expr::Not(c)) => expr_contains_symbol(Some(c), sym),
+        _ => false,
+    }
+}
+
+/// `expr_depends_symbol`: whether `dep` can only be true when `sym` is not `n`.
+pub fn expr_depends_symbol(dep: Option<&Expr>, sym: SymbolId) -> bool {
+    match dep {
+        Some(Expr::And(l, r)) => {
+            expr_depends_symbol(Some(l), sym) || expr_depends_symbol(Some(r), sym)
+        }
+        Some(Expr::Symbol(s)) => *s == sym,
+        Some(Expr::Cmp(CmpOp::Equal, a, b)) => *a == sym && (*b == SYM_YES || *b == SYM_MOD),
+        Some(Expr::Cmp(CmpOp::Unequal, a, b)) => *a == sym && *b == SYM_NO,
+        _ => false,
+    }
+}
+
+/// `expr_trans_compare`: `e` rewritten as explicit comparisons `type sym`, e.g. for
+/// `Unequal, n`: `A -> A!=n`, `A && B -> !(A=n || B=n)`. `op` is E_EQUAL or E_UNEQUAL in every
+/// caller; other operators behave as the C code does with them.
+pub fn expr_trans_compare(e: Option<&Expr>, op: CmpOp, sym: SymbolId) -> Option<Expr> {
+    let not = |e: Expr| Expr::Not(Box::new(e));
+    let Some(e) = e else {
+        let e = Expr::Symbol(sym);
+        return Some(if op == CmpOp::Unequal { not(e) } else { e });
+    };
+    match e {
+        Expr::And(l, r) | Expr::Or(l, r) => {
+            let is_and = matches!(e, Expr::And(..));
+            let joined = if sym == SYM_YES || sym == SYM_NO {
+                let e1 = expr_trans_compare(Some(l), CmpOp::Equal, sym)?;
+                let e2 = expr_trans_compare(Some(r), CmpOp::Equal, sym)?;
+                // `y`: the same operator; `n`: De Morgan.
+                let ty = if is_and == (sym == SYM_YES) { ExprType::And } else { ExprType::Or };
+                alloc_two(ty, e1, e2)
+            } else {
+                // For any other symbol C leaves `e` itself in place.
+                e.clone()
+            };
+            Some(if op == CmpOp::Unequal { not(joined) } else { joined })
+        }
+        Expr::Not(c) => {
+            let flipped = if op == CmpOp::Equal { CmpOp::Unequal } else { CmpOp::Equal };
+            expr_trans_compare(Some(c), flipped, sym)
+        }
+        Expr::Cmp(..) => {
+            let equal = op == CmpOp::Equal;
+            if sym == SYM_YES {
+                Some(if equal { e.clone() } else { not(e.clone()) })
+            } else if sym == SYM_MOD {
+                Some(Expr::Symbol(if equal { SYM_NO } else { SYM_YES }))
+            } else if sym == SYM_NO {
+                Some(if equal { not(e.clone()) } else { e.clone() })
+            } else {
+                None
+            }
+        }
+        Expr::Symbol(s) => Some(Expr::Cmp(op, *s, sym)),
+        Expr::List(_) | Expr::Range(..) => None,
+    }
+}
+
+/// S-expressions for tests, the format of the C harness that produced the expectations:
+/// `A`, `"const"`, `(! e)`, `(&& e e)`, `(|| e e)`, `(= A B)`, `(!= A B)`, `(< A B)`, ..., `-` for
+/// a missing expression.
+#[cfg(test)]
+pub(crate) mod sexpr {
+    use crate::expr::{CmpOp, Expr};
+    use crate::model::{Model, SymbolId, SymbolType, SYM_MOD, SYM_NO, SYM_YES};
+
+    /// The harness's symbols: A-D bool, T-V tristate, S string, I int, H hex, X untyped.
+    pub fn model() -> Model {
+        let mut m = Model::new();
+        for (names, ty) in [
+            ("ABCD", SymbolType::Bool),
+            ("TUV", SymbolType::Tristate),
+            ("S", SymbolType::String),
+            ("I", SymbolType::Int),
+            ("H", SymbolType::Hex),
+            ("X", SymbolType::Unknown),
+        ] {
+            for c in names.chars() {
+                let id = m.lookup(&c.to_string());
+                m.sym_mut(id).ty = ty;
+            }
+        }
+        m
+    }
+
+    fn tokens(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut chars = s.chars().peekable();
+        while let Some(&c) = chars.peek() {
+            match c {
+                ' ' => {
+                    chars.next();
+                }
+                '(' | ')' => {
+                    out.push(c.to_string());
+                    chars.next();
+                }
+                '"' => {
+                    let mut t = String::from('"');
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if c == '"' {
+                            break;
+                        }
+                        t.push(c);
+                    }
+                    out.push(t);
+                }
+                _ => {
+                    let mut t = String::new();
+                    while let Some(&c) = chars.peek() {
+                        if c == ' ' || c == '(' || c == ')' {
+                            break;
+                        }
+                        t.push(c);
+                        chars.next();
+                    }
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
+    fn sym(m: &mut Model, t: &str) -> SymbolId {
+        match t.strip_prefix('"') {
+            Some(c) => m.lookup_const(c),
+            None => m.find(t).unwrap_or_else(|| panic!("unknown test symbol {t}")),
+        }
+    }
+
+    fn parse_at(m: &mut Model, toks: &[String], i: &mut usize) -> Option<Expr> {
+        let t = toks[*i].clone();
+        *i += 1;
+        if t == "-" {
+            return None;
+        }
+        if t != "(" {
+            return Some(Expr::Symbol(sym(m, &t)));
+        }
+        let op = toks[*i].clone();
+        *i += 1;
+        let e = match op.as_str() {
+            "!" => Expr::Not(Box::new(parse_at(m, toks, i).unwrap())),
+            "&&" | "||" => {
+                let l = Box::new(parse_at(m, toks, i).unwrap());
+                let r = Box::new(parse_at(m, toks, i).unwrap());
+                if op == "&&" {
+                    Expr::And(l, r)
+                } else {
+                    Expr::Or(l, r)
+                }
+            }
+            _ => {
+                let a = sym(m, &toks[*i]);
+                let b = sym(m, &toks[*i + 1]);
+                *i += 2;
+                match op.as_str() {
+                    "range" => Expr::Range(a, b),
+                    "=" => Expr::Cmp(CmpOp::Equal, a, b),
+                    "!=" => Expr::Cmp(CmpOp::Unequal, a, b),
+                    "<" => Expr::Cmp(CmpOp::Less, a, b),
+                    "<=" => Expr::Cmp(CmpOp::LessEqual, a, b),
+                    ">" => Expr::Cmp(CmpOp::Greater, a, b),
+                    ">=" => Expr::Cmp(CmpOp::GreaterEqual, a, b),
+                    _ => panic!("bad operator {op}"),
+                }
+            }
+        };
+        assert_eq!(toks[*i], ")");
+        *i += 1;
+        Some(e)
+    }
+
+    /// Parses one expression.
+    pub fn parse(m: &mut Model, s: &str) -> Option<Expr> {
+        parse_many(m, s).remove(0)
+    }
+
+    /// Parses a sequence of expressions.
+    pub fn parse_many(m: &mut Model, s: &str) -> Vec<Option<Expr>> {
+        let toks = tokens(s);
+        let mut i = 0;
+        let mut out = Vec::new();
+        while i < toks.len() {
+            out.push(parse_at(m, &toks, &mut i));
+        }
+        out
+    }
+
+    fn dsym(m: &Model, s: SymbolId) -> String {
+        let sym = m.sym(s);
+        if sym.is_const() && ![SYM_YES, SYM_MOD, SYM_NO].contains(&s) {
+            format!("\"{}\"", sym.display_name())
+        } else {
+            sym.display_name().to_string()
+        }
+    }
+
+    /// Prints an expression in the harness's format.
+    pub fn dump(m: &Model, e: Option<&Expr>) -> String {
+        let Some(e) = e else { return "-".into() };
+        match e {
+            Expr::Symbol(s) => dsym(m, *s),
+            Expr::Not(c) => format!("(! {})", dump(m, Some(c))),
+            Expr::And(l, r) => format!("(&& {} {})", dump(m, Some(l)), dump(m, Some(r))),
+            Expr::Or(l, r) => format!("(|| {} {})", dump(m, Some(l)), dump(m, Some(r))),
+            Expr::Cmp(op, a, b) => format!("({} {} {})", op.as_str(), dsym(m, *a), dsym(m, *b)),
+            Expr::Range(a, b) => format!("(range {} {})", dsym(m, *a), dsym(m, *b)),
+            Expr::List(l) => format!("(list {})", l.iter().map(|s| dsym(m, *s)).collect::<Vec<_>>().join(" ")),
+        }
+    }
+}

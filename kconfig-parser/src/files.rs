@@ -1,0 +1,140 @@
+//! Reading a tree's Kconfig files: in parallel, each lexed once, shared by every parse round.
+//!
+//! Before the (sequential) parse starts, [`TreeFiles::prefetch`] follows the `source`
+//! statements it can resolve without running the preprocessor (literal paths, and paths that
+//! only use environment variables such as `$(SRCARCH)`), reading and lexing those files on all
+//! cores. Anything it could not predict is read on demand by the parser.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::lexer::{lex, FileTokens, Keyword, StrPiece, Tok};
+use crate::parser::FileSource;
+
+struct Entry {
+    text: Arc<str>,
+    tokens: Arc<FileTokens>,
+}
+
+/// The Kconfig files of one source tree, read and lexed on first use.
+pub struct TreeFiles {
+    srctree: PathBuf,
+    files: Mutex<FxHashMap<String, Result<Arc<Entry>, String>>>,
+}
+
+impl TreeFiles {
+    /// Files under `srctree` (names are relative to it, as `source` statements give them).
+    pub fn new(srctree: &Path) -> Self {
+        TreeFiles {
+            srctree: srctree.to_path_buf(),
+            files: Mutex::new(FxHashMap::default()),
+        }
+    }
+
+    fn path_of(&self, name: &str) -> PathBuf {
+        if Path::new(name).is_absolute() {
+            PathBuf::from(name)
+        } else {
+            self.srctree.join(name)
+        }
+    }
+
+    fn load(&self, name: &str) -> Result<Arc<Entry>, String> {
+        if let Some(e) = self.files.lock().map_err(|_| "lock poisoned".to_string())?.get(name) {
+            return e.clone();
+        }
+        let loaded = self.read_and_lex(name);
+        let mut files = self.files.lock().map_err(|_| "lock poisoned".to_string())?;
+        files.entry(name.to_string()).or_insert(loaded).clone()
+    }
+
+    fn read_and_lex(&self, name: &str) -> Result<Arc<Entry>, String> {
+        let path = self.path_of(name);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text: Arc<str> = match String::from_utf8(bytes) {
+            Ok(s) => s.into(),
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned().into(),
+        };
+        let tokens = Arc::new(lex(&text));
+        Ok(Arc::new(Entry { text, tokens }))
+    }
+
+    /// Reads and lexes, in parallel, every file reachable from `top` through `source`
+    /// statements whose path is a literal or uses only variables that `env` knows.
+    pub fn prefetch(&self, top: &str, env: &(dyn Fn(&str) -> Option<String> + Sync)) {
+        let seen = Mutex::new(FxHashSet::default());
+        rayon::scope(|s| self.prefetch_one(s, top.to_string(), env, &seen));
+    }
+
+    fn prefetch_one<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        name: String,
+        env: &'s (dyn Fn(&str) -> Option<String> + Sync),
+        seen: &'s Mutex<FxHashSet<String>>,
+    ) {
+        match seen.lock() {
+            Ok(mut set) => {
+                if !set.insert(name.clone()) {
+                    return;
+                }
+            }
+            Err(_) => return,
+        }
+        let Ok(entry) = self.load(&name) else {
+            return;
+        };
+        let toks = &entry.tokens.tokens;
+        for w in toks.windows(2) {
+            if let (Tok::Kw(Keyword::Source), Tok::Str(pieces)) = (&w[0].tok, &w[1].tok) {
+                if let Some(path) = predict_path(pieces, env) {
+                    scope.spawn(move |s| self.prefetch_one(s, path, env, seen));
+                }
+            }
+        }
+    }
+
+    /// The number of files read so far.
+    pub fn len(&self) -> usize {
+        self.files.lock().map(|f| f.len()).unwrap_or(0)
+    }
+
+    /// Whether no file was read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The path of a `source` statement, if it can be known without the preprocessor's variables.
+fn predict_path(pieces: &[StrPiece], env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::new();
+    for p in pieces {
+        match p {
+            StrPiece::Lit(l) => out.push_str(l),
+            StrPiece::Dollar(d) => {
+                let name = d.strip_prefix('(')?.strip_suffix(')')?;
+                if name.contains(['$', ',', '(']) {
+                    return None;
+                }
+                out.push_str(&env(name)?);
+            }
+        }
+    }
+    Some(out)
+}
+
+impl FileSource for TreeFiles {
+    fn tokens(&self, name: &str) -> Result<Arc<FileTokens>, String> {
+        self.load(name).map(|e| e.tokens.clone())
+    }
+
+    fn line_text(&self, name: &str, line: u32) -> Option<String> {
+        let e = self.load(name).ok()?;
+        e.text
+            .lines()
+            .nth(line.checked_sub(1)? as usize)
+            .map(|l| l.to_string())
+    }
+}
