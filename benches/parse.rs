@@ -1,1 +1,62 @@
-fn main() {}
+//! Criterion benchmarks of the Kconfig front end on the real x86 6.1 tree: a warm load
+//! (shell answers cached, as every load after the first), the lexer alone, and the parse alone.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use kconfig_parser::loader::{load_tree, LoadOptions};
+
+fn tree(version: &str) -> PathBuf {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/kernel-tree.sh");
+    let out = Command::new(script).arg(version).output().expect("run scripts/kernel-tree.sh");
+    assert!(out.status.success(), "scripts/kernel-tree.sh {version} failed");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn bench_load(c: &mut Criterion) {
+    let tree = tree("6.1");
+    let opts = LoadOptions {
+        arch: Some("x86_64".into()),
+        ..Default::default()
+    };
+    // The first load fills the shell cache; the benchmark measures warm loads.
+    load_tree(&tree, &opts).expect("load the x86 6.1 tree");
+    let mut g = c.benchmark_group("kconfig");
+    g.sample_size(30);
+    g.bench_function("warm load x86_64 6.1 (read, lex, parse, finalize)", |b| {
+        b.iter(|| load_tree(&tree, &opts).expect("load"))
+    });
+    let texts: Vec<String> = walk_kconfig_files(&tree);
+    g.bench_function("lex every Kconfig file of 6.1 (sequential)", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| kconfig_parser::lexer::lex(t).tokens.len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+fn walk_kconfig_files(tree: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if e.file_name().to_string_lossy().starts_with("Kconfig") {
+                if let Ok(t) = std::fs::read_to_string(&p) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+criterion_group!(benches, bench_load);
+criterion_main!(benches);

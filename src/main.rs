@@ -1,5 +1,39 @@
-//! ktailor: the command-line tool. It only parses arguments, calls the libraries and prints.
+//! ktailor: the command-line tool. It parses arguments, calls the libraries and prints; the
+//! work is done in the workspace's library crates.
 
-fn main() {
-    println!("ktailor");
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Tailors Linux kernels to the machines and workloads they run on.
+#[derive(Parser)]
+#[command(name = "ktailor", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load a tree's Kconfig and print its files, symbols, menus, choices and warnings.
+    Parse(cmd::parse::Args),
+    /// Show what a symbol depends on and what depends on it.
+    Graph(cmd::graph::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(a) => cmd::parse::run(a),
+        Command::Graph(a) => cmd::graph::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ktailor: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -14,6 +14,9 @@ pub enum LoadError {
     Shell(String),
     #[error("the preprocessor kept finding new $(shell,...) commands after {0} rounds")]
     TooManyRounds(usize),
+    /// Recursive dependencies, as conf reports them.
+    #[error("{0}")]
+    Recursive(String),
     #[error("{0}")]
     Other(String),
 }
@@ -27,9 +30,16 @@ pub struct LoadStats {
     pub commands_run: usize,
     /// Files read.
     pub files: usize,
+    /// Wall time of each phase, in milliseconds.
+    pub setup_ms: f64,
+    pub prefetch_ms: f64,
+    pub parse_ms: f64,
+    pub finalize_ms: f64,
+    pub depcheck_ms: f64,
 }
 
-/// Parses the tree whose files `files` reads, starting at `top`, repeating the parse until
+/// Parses the tree whose files `files` reads (call [`TreeFiles::prefetch`] first to read them
+/// in parallel), starting at `top`, repeating the parse until
 /// the preprocessor has every shell answer it needs; `run_batch` runs missing commands (in
 /// parallel) so that `shell` knows them afterwards.
 pub fn parse_rounds(
@@ -41,7 +51,6 @@ pub fn parse_rounds(
     run_batch: &mut dyn FnMut(&[String]) -> Result<(), String>,
     stats: &mut LoadStats,
 ) -> Result<ParseOutput, LoadError> {
-    files.prefetch(top, env);
     const MAX_ROUNDS: usize = 32;
     for round in 1..=MAX_ROUNDS {
         stats.rounds = round;
@@ -65,4 +74,86 @@ pub fn parse_rounds(
         run_batch(&pending).map_err(LoadError::Shell)?;
     }
     Err(LoadError::TooManyRounds(MAX_ROUNDS))
+}
+
+/// How to load a tree.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// kbuild's ARCH (None: the host's, as kbuild defaults it).
+    pub arch: Option<String>,
+    /// Run every `$(shell,...)` command, reading and writing no cache.
+    pub no_cache: bool,
+    /// Where the shell cache lives (None: [`crate::shell::default_cache_dir`]).
+    pub cache_dir: Option<std::path::PathBuf>,
+}
+
+/// A loaded, finalised tree.
+pub struct LoadedTree {
+    pub model: crate::model::Model,
+    /// The environment kbuild would give conf.
+    pub env: crate::kbuild::KbuildEnv,
+    /// What conf prints while it parses (macro output and warnings), in order.
+    pub messages: Vec<crate::preprocess::Output>,
+    /// Environment variables the Kconfig files referenced (for auto.conf.cmd).
+    pub env_used: Vec<(String, String)>,
+    pub stats: LoadStats,
+}
+
+struct RunnerOracle<'r>(&'r crate::shell::ShellRunner);
+
+impl ShellOracle for RunnerOracle<'_> {
+    fn shell(&self, cmd: &str) -> Option<(String, Vec<u8>)> {
+        self.0.lookup(cmd).map(|o| (o.stdout.clone(), o.stderr.clone()))
+    }
+}
+
+/// Loads the tree at `tree` for one architecture: `conf_parse` (parse, `menu_finalize`, and the
+/// recursive-dependency check) with kbuild's environment.
+pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTree, LoadError> {
+    use crate::shell::{CacheMode, ShellRunner};
+    let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
+    let t = std::time::Instant::now();
+    let env = crate::kbuild::KbuildEnv::new(tree, opts.arch.as_deref()).map_err(|e| LoadError::Other(e.to_string()))?;
+    let mode = if opts.no_cache {
+        CacheMode::MemoryOnly
+    } else {
+        CacheMode::Disk(opts.cache_dir.clone().unwrap_or_else(crate::shell::default_cache_dir))
+    };
+    let runner = ShellRunner::new(&env, mode).map_err(|e| LoadError::Shell(e.to_string()))?;
+    let files = TreeFiles::new(&env.tree);
+    let getenv = |name: &str| env.get(name);
+    let setup_ms = ms(t);
+    let t = std::time::Instant::now();
+    files.prefetch("Kconfig", &getenv);
+    let prefetch_ms = ms(t);
+    let t = std::time::Instant::now();
+    let v = (env.version.version, env.version.patchlevel);
+    let dialect = Dialect::for_version(v.0, v.1);
+    let oracle = RunnerOracle(&runner);
+    let mut stats = LoadStats::default();
+    let mut run = |cmds: &[String]| runner.run_batch(cmds).map_err(|e| e.to_string());
+    let out = parse_rounds(&files, "Kconfig", dialect, &getenv, &oracle, &mut run, &mut stats)?;
+    if stats.commands_run > 0 {
+        runner.save().map_err(|e| LoadError::Shell(e.to_string()))?;
+    }
+    stats.setup_ms = setup_ms;
+    stats.prefetch_ms = prefetch_ms;
+    stats.parse_ms = ms(t);
+    let ParseOutput { mut model, mut messages, env_used } = out;
+    let t = std::time::Instant::now();
+    messages.extend(crate::finalize::menu_finalize(&mut model, v));
+    stats.finalize_ms = ms(t);
+    let t = std::time::Instant::now();
+    let errors = crate::depcheck::check_recursive_deps(&mut model, v);
+    stats.depcheck_ms = ms(t);
+    if !errors.is_empty() {
+        return Err(LoadError::Recursive(errors.concat()));
+    }
+    Ok(LoadedTree {
+        model,
+        env,
+        messages,
+        env_used,
+        stats,
+    })
 }

@@ -1,0 +1,483 @@
+//! `menu_finalize` (scripts/kconfig/menu.c): propagates dependencies down the menu tree,
+//! builds the reverse dependencies of `select` and `imply`, creates the automatic submenus of
+//! symbols that others depend on, flattens `if` blocks, and checks each symbol's properties.
+//!
+//! Both the 6.1 form (choices with P_CHOICE lists, tristate choices, `optional`) and the 6.11+
+//! form (`_menu_finalize(parent, inside_choice)`, bool-only choices) are ported; the
+//! [`KernelVersion`] picks one.
+
+use crate::expr::{CmpOp, Expr};
+use crate::expr_simplify::{
+    expr_contains_symbol, expr_depends_symbol, expr_eliminate_dups, expr_eliminate_eq, expr_is_yes,
+    expr_trans_compare, expr_transform, KernelVersion,
+};
+use crate::model::{flags, MenuId, Model, PropKind, SymbolId, SymbolType, SYM_MOD, SYM_NO, SYM_YES};
+use crate::preprocess::Output;
+
+/// The state `menu_finalize` needs besides the model.
+struct Finalizer<'m> {
+    m: &'m mut Model,
+    v: KernelVersion,
+    new_choices: bool,
+    /// What conf prints while finalising (warnings on stderr, notes of expr_transform on stdout).
+    messages: Vec<Output>,
+}
+
+/// Runs `menu_finalize` over the whole tree; returns what conf prints meanwhile.
+pub fn menu_finalize(m: &mut Model, v: KernelVersion) -> Vec<Output> {
+    let mut f = Finalizer {
+        m,
+        v,
+        new_choices: v >= (6, 11),
+        messages: Vec::new(),
+    };
+    let root = f.m.root;
+    f.finalize(root, false);
+    f.messages
+}
+
+/// `sym_string_valid` (symbol.c): whether `s` is a valid value for a symbol of type `ty`.
+pub fn string_valid(ty: SymbolType, s: &str) -> bool {
+    let b = s.as_bytes();
+    match ty {
+        SymbolType::String => true,
+        SymbolType::Int => {
+            let mut i = 0;
+            if b.first() == Some(&b'-') {
+                i = 1;
+            }
+            match b.get(i) {
+                Some(c) if c.is_ascii_digit() => {
+                    if *c == b'0' && i + 1 < b.len() {
+                        return false;
+                    }
+                    b[i + 1..].iter().all(|c| c.is_ascii_digit())
+                }
+                _ => false,
+            }
+        }
+        SymbolType::Hex => {
+            let rest = if b.len() >= 2 && b[0] == b'0' && (b[1] == b'x' || b[1] == b'X') {
+                &b[2..]
+            } else {
+                b
+            };
+            !rest.is_empty() && rest.iter().all(|c| c.is_ascii_hexdigit())
+        }
+        SymbolType::Bool | SymbolType::Tristate => {
+            matches!(b.first(), Some(b'y' | b'Y' | b'm' | b'M' | b'n' | b'N'))
+        }
+        SymbolType::Unknown => false,
+    }
+}
+
+/// `rewrite_m`: `m` becomes `m && MODULES`, so that it is `n` without modules.
+fn rewrite_m(e: Option<Expr>, modules: SymbolId) -> Option<Expr> {
+    fn rw(e: Expr, modules: SymbolId) -> Expr {
+        match e {
+            Expr::Not(c) => Expr::Not(Box::new(rw(*c, modules))),
+            Expr::Or(a, b) => Expr::Or(Box::new(rw(*a, modules)), Box::new(rw(*b, modules))),
+            Expr::And(a, b) => Expr::And(Box::new(rw(*a, modules)), Box::new(rw(*b, modules))),
+            Expr::Symbol(s) if s == SYM_MOD => {
+                Expr::And(Box::new(Expr::Symbol(SYM_MOD)), Box::new(Expr::Symbol(modules)))
+            }
+            other => other,
+        }
+    }
+    e.map(|e| rw(e, modules))
+}
+
+impl Finalizer<'_> {
+    fn transform(&mut self, e: Option<Expr>) -> Option<Expr> {
+        let mut out = String::new();
+        let r = expr_transform(self.m, self.v, e, &mut out);
+        if !out.is_empty() {
+            self.messages.push(Output::Stdout(out));
+        }
+        r
+    }
+
+    fn dups(&self, e: Option<Expr>) -> Option<Expr> {
+        expr_eliminate_dups(self.m, self.v, e)
+    }
+
+    fn warn_menu(&mut self, menu: MenuId, msg: &str) {
+        let mm = self.m.menu(menu);
+        let t = format!("{}:{}:warning: {}\n", self.m.file_name(mm.file), mm.line, msg);
+        self.messages.push(Output::Stderr(t));
+    }
+
+    fn warn_prop(&mut self, prop: crate::model::PropId, msg: &str) {
+        let p = self.m.prop(prop);
+        let t = format!("{}:{}:warning: {}\n", self.m.file_name(p.file), p.line, msg);
+        self.messages.push(Output::Stderr(t));
+    }
+
+    /// `menu_set_type` on an arbitrary entry (used for choice types in 6.1).
+    fn set_type(&mut self, menu: MenuId, ty: SymbolType) {
+        let Some(s) = self.m.menu(menu).sym else {
+            return;
+        };
+        let cur = self.m.sym(s).ty;
+        if cur == ty {
+            return;
+        }
+        if cur == SymbolType::Unknown {
+            self.m.sym_mut(s).ty = ty;
+            return;
+        }
+        let msg = format!(
+            "ignoring type redefinition of '{}' from '{}' to '{}'",
+            self.m.sym(s).display_name(),
+            cur.name(),
+            ty.name()
+        );
+        self.warn_menu(menu, &msg);
+    }
+
+    fn children(&self, menu: MenuId) -> Vec<MenuId> {
+        self.m.children(menu).collect()
+    }
+
+    /// `menu_finalize` (6.1) / `_menu_finalize` (6.11+).
+    fn finalize(&mut self, parent: MenuId, inside_choice: bool) {
+        let sym = self.m.menu(parent).sym;
+        let is_choice = sym.map(|s| self.m.sym(s).is_choice()).unwrap_or(false);
+        let modules = self.m.modules_sym;
+
+        if self.m.menu(parent).list.is_some() {
+            let parentdep = if is_choice && !self.new_choices {
+                let s = sym.unwrap_or(SYM_NO);
+                if self.m.sym(s).ty == SymbolType::Unknown {
+                    // Find the first choice value to find out the choice type.
+                    for c in self.children(parent) {
+                        if let Some(cs) = self.m.menu(c).sym {
+                            let t = self.m.sym(cs).ty;
+                            if t != SymbolType::Unknown {
+                                self.set_type(parent, t);
+                                break;
+                            }
+                        }
+                    }
+                }
+                let choice_ty = self.m.sym(s).ty;
+                for c in self.children(parent) {
+                    if let Some(cs) = self.m.menu(c).sym {
+                        if self.m.sym(cs).ty == SymbolType::Unknown {
+                            self.set_type(c, choice_ty);
+                        }
+                    }
+                }
+                Some(Expr::Symbol(s))
+            } else {
+                self.m.menu(parent).dep.clone()
+            };
+
+            for menu in self.children(parent) {
+                let dep = self.m.menu_mut(menu).dep.take();
+                let basedep = rewrite_m(dep, modules);
+                let basedep = self.transform(basedep);
+                let basedep = Expr::and(parentdep.clone(), basedep);
+                let basedep = self.dups(basedep);
+                self.m.menu_mut(menu).dep = basedep.clone();
+
+                let props: Vec<_> = match self.m.menu(menu).sym {
+                    Some(s) => self.m.sym(s).props.clone(),
+                    None => self.m.menu(menu).prompt.into_iter().collect(),
+                };
+                for p in props {
+                    if self.m.prop(p).menu != menu {
+                        continue;
+                    }
+                    let vis = self.m.prop_mut(p).visible.take();
+                    let dep = rewrite_m(vis, modules);
+                    let dep = self.transform(dep);
+                    let dep = Expr::and(basedep.clone(), dep);
+                    let dep = self.dups(dep);
+                    self.m.prop_mut(p).visible = dep.clone();
+                    let kind = self.m.prop(p).kind;
+                    if matches!(kind, PropKind::Select | PropKind::Imply) {
+                        let Some(Expr::Symbol(es)) = self.m.prop(p).expr.clone() else {
+                            continue;
+                        };
+                        let me = self.m.menu(menu).sym.unwrap_or(SYM_NO);
+                        let term = Expr::and(Some(Expr::Symbol(me)), dep);
+                        let target = self.m.sym_mut(es);
+                        if kind == PropKind::Select {
+                            let old = target.rev_dep.take();
+                            target.rev_dep = Expr::or(old, term);
+                        } else {
+                            let old = target.implied.take();
+                            target.implied = Expr::or(old, term);
+                        }
+                    }
+                }
+            }
+
+            // Walk the list as it changes: automatic submenu creation moves later siblings
+            // under an earlier one, and those must not be finalised twice.
+            let mut cur = self.m.menu(parent).list;
+            while let Some(menu) = cur {
+                self.finalize(menu, is_choice);
+                cur = self.m.menu(menu).next;
+            }
+        } else if let Some(s) = sym.filter(|_| !(self.new_choices && inside_choice)) {
+            // Automatic submenu creation.
+            let basedep = self
+                .m
+                .menu(parent)
+                .prompt
+                .and_then(|p| self.m.prop(p).visible.clone());
+            let basedep = expr_trans_compare(basedep.as_ref(), CmpOp::Unequal, SYM_NO);
+            let basedep = self.transform(basedep);
+            let basedep = self.dups(basedep);
+
+            let mut last_menu: Option<MenuId> = None;
+            let mut cur = self.m.menu(parent).next;
+            while let Some(menu) = cur {
+                let dep = match self.m.menu(menu).prompt {
+                    Some(p) => self.m.prop(p).visible.clone(),
+                    None => self.m.menu(menu).dep.clone(),
+                };
+                if !expr_contains_symbol(dep.as_ref(), s) {
+                    break;
+                }
+                if !expr_depends_symbol(dep.as_ref(), s) {
+                    let dep = expr_trans_compare(dep.as_ref(), CmpOp::Unequal, SYM_NO);
+                    let dep = self.transform(dep);
+                    let mut dep = self.dups(dep);
+                    let mut dep2 = basedep.clone();
+                    expr_eliminate_eq(self.m, self.v, &mut dep, &mut dep2);
+                    if !expr_is_yes(dep2.as_ref()) {
+                        break;
+                    }
+                }
+                self.finalize(menu, false);
+                self.m.menu_mut(menu).parent = Some(parent);
+                last_menu = Some(menu);
+                cur = self.m.menu(menu).next;
+            }
+            if let Some(last) = last_menu {
+                let first = self.m.menu(parent).next;
+                let after = self.m.menu(last).next;
+                self.m.menu_mut(parent).list = first;
+                self.m.menu_mut(parent).next = after;
+                self.m.menu_mut(last).next = None;
+            }
+            let pdep = self.m.menu(parent).dep.clone();
+            let old = self.m.sym_mut(s).dir_dep.take();
+            self.m.sym_mut(s).dir_dep = Expr::or(old, pdep);
+        }
+
+        let mut cur = self.m.menu(parent).list;
+        while let Some(menu) = cur {
+            if is_choice && !self.new_choices {
+                self.choice_value(parent, menu);
+            }
+            // Flatten 'if' blocks and undo submenus below promptless entries.
+            let has_text = self
+                .m
+                .menu(menu)
+                .prompt
+                .map(|p| self.m.prop(p).text.is_some())
+                .unwrap_or(false);
+            if self.m.menu(menu).list.is_some() && !has_text {
+                let mut last = self.m.menu(menu).list.unwrap_or(menu);
+                loop {
+                    self.m.menu_mut(last).parent = Some(parent);
+                    match self.m.menu(last).next {
+                        Some(n) => last = n,
+                        None => break,
+                    }
+                }
+                let next = self.m.menu(menu).next;
+                self.m.menu_mut(last).next = next;
+                let list = self.m.menu_mut(menu).list.take();
+                self.m.menu_mut(menu).next = list;
+            }
+            cur = self.m.menu(menu).next;
+        }
+
+        if let Some(s) = sym {
+            if self.m.sym(s).flags & flags::WARNED == 0 {
+                if self.m.sym(s).ty == SymbolType::Unknown {
+                    self.warn_menu(parent, "config symbol defined without type");
+                }
+                if !self.new_choices && self.m.sym(s).is_choice() && self.m.menu(parent).prompt.is_none() {
+                    self.warn_menu(parent, "choice must have a prompt");
+                }
+                self.check_prop(s);
+                self.m.sym_mut(s).flags |= flags::WARNED;
+            }
+        }
+
+        // Non-optional choices get a reverse dependency of '<visibility> && m' (6.1).
+        if !self.new_choices {
+            if let Some(s) = sym {
+                if !self.m.sym(s).is_optional() {
+                    if let Some(p) = self.m.menu(parent).prompt {
+                        let vis = self.m.prop(p).visible.clone();
+                        let term = Expr::and(vis, Some(Expr::Symbol(SYM_MOD)));
+                        let old = self.m.sym_mut(s).rev_dep.take();
+                        self.m.sym_mut(s).rev_dep = Expr::or(old, term);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The part of 6.1's `menu_finalize` that marks a choice's members.
+    fn choice_value(&mut self, parent: MenuId, menu: MenuId) {
+        let Some(choice) = self.m.menu(parent).sym else {
+            return;
+        };
+        let Some(ms) = self.m.menu(menu).sym else {
+            return;
+        };
+        if self.m.sym(ms).is_choice_value() {
+            return;
+        }
+        self.m.sym_mut(ms).flags |= flags::CHOICEVAL;
+        if self.m.menu(menu).prompt.is_none() {
+            self.warn_menu(menu, "choice value must have a prompt");
+        }
+        for p in self.m.sym(ms).props.clone() {
+            let prop = self.m.prop(p);
+            if prop.kind == PropKind::Default {
+                self.warn_prop(p, "defaults for choice values not supported");
+            }
+            let prop = self.m.prop(p);
+            if prop.menu == menu {
+                continue;
+            }
+            if prop.kind == PropKind::Prompt {
+                let pm = self.m.menu(prop.menu).parent;
+                let psym = pm.and_then(|pm| self.m.menu(pm).sym);
+                if psym != Some(choice) {
+                    self.warn_prop(p, "choice value used outside its choice group");
+                }
+            }
+        }
+        if self.m.sym(choice).ty == SymbolType::Tristate && self.m.sym(ms).ty != SymbolType::Tristate {
+            let basedep = Expr::Cmp(CmpOp::Equal, choice, SYM_YES);
+            let d = self.m.menu_mut(menu).dep.take();
+            self.m.menu_mut(menu).dep = Expr::and(Some(basedep.clone()), d);
+            for p in self.m.sym(ms).props.clone() {
+                if self.m.prop(p).menu != menu {
+                    continue;
+                }
+                let v = self.m.prop_mut(p).visible.take();
+                self.m.prop_mut(p).visible = Expr::and(Some(basedep.clone()), v);
+            }
+        }
+        // menu_add_symbol(P_CHOICE, sym, NULL) on the member, and append it to the choice's list.
+        self.m.push_prop(crate::model::Property {
+            kind: PropKind::Choice,
+            text: None,
+            expr: Some(Expr::Symbol(choice)),
+            visible: None,
+            menu,
+            file: self.m.menu(menu).file,
+            line: self.m.menu(menu).line,
+        });
+        let cp = self.m.props_of(choice, PropKind::Choice).next();
+        if let Some(cp) = cp {
+            match &mut self.m.prop_mut(cp).expr {
+                Some(Expr::List(l)) => l.push(ms),
+                e => *e = Some(Expr::List(vec![ms])),
+            }
+        }
+    }
+
+    /// The choice a member belongs to: `sym_get_choice_prop` (6.1) / `sym_get_choice_menu` (6.11+).
+    fn choice_of(&self, s: SymbolId) -> Option<SymbolId> {
+        if !self.new_choices {
+            let p = self.m.props_of(s, PropKind::Choice).next()?;
+            match &self.m.prop(p).expr {
+                Some(Expr::Symbol(c)) => Some(*c),
+                _ => None,
+            }
+        } else {
+            let first = self
+                .m
+                .sym(s)
+                .menus
+                .iter()
+                .copied()
+                .find(|m| self.m.menu(*m).prompt.is_some())?;
+            let mut cur = self.m.menu(first).parent;
+            while let Some(c) = cur {
+                if self.m.menu(c).sym.is_some() {
+                    break;
+                }
+                cur = self.m.menu(c).parent;
+            }
+            let cs = self.m.menu(cur?).sym?;
+            self.m.sym(cs).is_choice().then_some(cs)
+        }
+    }
+
+    /// `sym_check_prop`
+    fn check_prop(&mut self, s: SymbolId) {
+        let validate_number = |m: &Model, sym: SymbolId, sym2: SymbolId| {
+            let t2 = m.sym(sym2).ty;
+            t2 == SymbolType::Int
+                || t2 == SymbolType::Hex
+                || (t2 == SymbolType::Unknown
+                    && string_valid(m.sym(sym).ty, m.sym(sym2).name.as_deref().unwrap_or("")))
+        };
+        for p in self.m.sym(s).props.clone() {
+            let ty = self.m.sym(s).ty;
+            let name = self.m.sym(s).display_name().to_string();
+            let prop = self.m.prop(p).clone();
+            match prop.kind {
+                PropKind::Default => {
+                    let single = matches!(prop.expr, Some(Expr::Symbol(_)));
+                    if matches!(ty, SymbolType::String | SymbolType::Int | SymbolType::Hex) && !single {
+                        self.warn_prop(p, &format!("default for config symbol '{name}' must be a single symbol"));
+                    }
+                    let Some(Expr::Symbol(sym2)) = prop.expr else {
+                        continue;
+                    };
+                    if matches!(ty, SymbolType::Hex | SymbolType::Int) && !validate_number(self.m, s, sym2) {
+                        self.warn_prop(p, &format!("'{name}': number is invalid"));
+                    }
+                    if self.m.sym(s).is_choice() && self.choice_of(sym2) != Some(s) {
+                        let n2 = self.m.sym(sym2).display_name().to_string();
+                        self.warn_prop(p, &format!("choice default symbol '{n2}' is not contained in the choice"));
+                    }
+                }
+                PropKind::Select | PropKind::Imply => {
+                    let use_ = if prop.kind == PropKind::Select { "select" } else { "imply" };
+                    let Some(Expr::Symbol(sym2)) = prop.expr else {
+                        continue;
+                    };
+                    let t2 = self.m.sym(sym2).ty;
+                    if ty != SymbolType::Bool && ty != SymbolType::Tristate {
+                        self.warn_prop(
+                            p,
+                            &format!("config symbol '{name}' uses {use_}, but is not bool or tristate"),
+                        );
+                    } else if !matches!(t2, SymbolType::Unknown | SymbolType::Bool | SymbolType::Tristate) {
+                        let n2 = self.m.sym(sym2).display_name().to_string();
+                        self.warn_prop(
+                            p,
+                            &format!("'{n2}' has wrong type. '{use_}' only accept arguments of bool and tristate type"),
+                        );
+                    }
+                }
+                PropKind::Range => {
+                    if ty != SymbolType::Int && ty != SymbolType::Hex {
+                        self.warn_prop(p, "range is only allowed for int or hex symbols");
+                    }
+                    if let Some(Expr::Range(a, b)) = prop.expr {
+                        if !validate_number(self.m, s, a) || !validate_number(self.m, s, b) {
+                            self.warn_prop(p, "range is invalid");
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}

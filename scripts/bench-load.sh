@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Times, in one run, a full load of a tree's Kconfig by ktailor against the tree's own conf.
+# conf cannot load without also configuring, so its side is `conf --olddefconfig` on an empty
+# .config (load plus one evaluation); ktailor's side is `ktailor parse` (load only).
+#
+#   scripts/bench-load.sh [VERSION] [ARCH]        defaults: 6.1 x86_64
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version="${1:-6.1}"
+arch="${2:-x86_64}"
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+tree="$(scripts/kernel-tree.sh "$version")"
+obj="$tree.obj"
+cargo build --release -q
+ktailor="$PWD/target/release/ktailor"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+"$ktailor" parse --tree "$tree" --arch "$arch" >/dev/null   # fill the shell cache
+hyperfine --warmup 2 --runs 10 --export-markdown "$scratch/result.md" \
+    -n "ktailor parse (warm cache)" "$ktailor parse --tree $tree --arch $arch" \
+    -n "ktailor parse --no-cache" "$ktailor parse --tree $tree --arch $arch --no-cache" \
+    -n "conf olddefconfig (make)" "make -s -C $tree O=$obj ARCH=$arch KCONFIG_CONFIG=$scratch/.config olddefconfig"
+cat "$scratch/result.md"

@@ -1,0 +1,50 @@
+//! One module per subcommand; shared argument groups and helpers live here.
+
+pub mod graph;
+pub mod parse;
+
+use std::path::PathBuf;
+
+use kconfig_parser::loader::{load_tree, LoadOptions, LoadedTree};
+use kconfig_parser::preprocess::Output;
+
+/// The arguments every command that loads a tree takes.
+#[derive(clap::Args, Clone, Debug)]
+pub struct TreeArgs {
+    /// The top of a Linux source tree (scripts/kernel-tree.sh VERSION prints one).
+    #[arg(long, value_name = "DIR")]
+    pub tree: PathBuf,
+    /// The architecture, as kbuild's ARCH takes it (x86, x86_64, i386, arm64, riscv, um, ...);
+    /// defaults to the host's, as kbuild does.
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Run every $(shell,...) command instead of using the on-disk cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl TreeArgs {
+    /// Loads the tree, replaying what conf prints while it parses.
+    pub fn load(&self, echo_messages: bool) -> Result<LoadedTree, String> {
+        let opts = LoadOptions {
+            arch: self.arch.clone(),
+            no_cache: self.no_cache,
+            cache_dir: None,
+        };
+        let tree = load_tree(&self.tree, &opts).map_err(|e| e.to_string())?;
+        if echo_messages {
+            print_messages(&tree.messages);
+        }
+        Ok(tree)
+    }
+}
+
+/// Prints conf's messages to the streams conf uses.
+pub fn print_messages(messages: &[Output]) {
+    for m in messages {
+        match m {
+            Output::Stdout(s) => print!("{s}"),
+            Output::Stderr(s) => eprint!("{s}"),
+        }
+    }
+}
