@@ -138,3 +138,37 @@ impl FileSource for TreeFiles {
             .map(|l| l.to_string())
     }
 }
+
+/// Kconfig files held in memory (tests, fuzzing, and callers that generate Kconfig text).
+#[derive(Default)]
+pub struct MemoryFiles {
+    files: FxHashMap<String, (Arc<str>, Arc<FileTokens>)>,
+}
+
+impl MemoryFiles {
+    /// An empty set of files.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn insert(&mut self, name: &str, text: &str) {
+        let text: Arc<str> = text.into();
+        let tokens = Arc::new(lex(&text));
+        self.files.insert(name.to_string(), (text, tokens));
+    }
+}
+
+impl FileSource for MemoryFiles {
+    fn tokens(&self, name: &str) -> Result<Arc<FileTokens>, String> {
+        self.files
+            .get(name)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| "No such file or directory".to_string())
+    }
+
+    fn line_text(&self, name: &str, line: u32) -> Option<String> {
+        let (text, _) = self.files.get(name)?;
+        text.lines().nth(line.checked_sub(1)? as usize).map(|l| l.to_string())
+    }
+}

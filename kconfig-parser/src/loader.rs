@@ -2,6 +2,7 @@
 //! missing, running those commands in parallel between rounds), and finalise the model.
 
 use crate::files::TreeFiles;
+use crate::parser::FileSource;
 use crate::parser::{Dialect, ParseError, ParseOutput, Parser};
 use crate::preprocess::{Preprocessor, ShellOracle};
 
@@ -43,7 +44,7 @@ pub struct LoadStats {
 /// the preprocessor has every shell answer it needs; `run_batch` runs missing commands (in
 /// parallel) so that `shell` knows them afterwards.
 pub fn parse_rounds(
-    files: &TreeFiles,
+    files: &(dyn FileSource + Sync),
     top: &str,
     dialect: Dialect,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
@@ -67,7 +68,6 @@ pub fn parse_rounds(
                 .map_err(|_| LoadError::Other("the parser thread panicked".into()))
         })?;
         if pending.is_empty() {
-            stats.files = files.len();
             return Ok(res?);
         }
         stats.commands_run += pending.len();
@@ -136,6 +136,7 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     if stats.commands_run > 0 {
         runner.save().map_err(|e| LoadError::Shell(e.to_string()))?;
     }
+    stats.files = files.len();
     stats.setup_ms = setup_ms;
     stats.prefetch_ms = prefetch_ms;
     stats.parse_ms = ms(t);

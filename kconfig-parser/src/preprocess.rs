@@ -58,6 +58,12 @@ struct Variable {
 
 const FUNCTION_MAX_ARGS: usize = 16;
 
+/// Bounds that C does not have, so that no input hangs or exhausts memory: the number of
+/// references one parse may expand, and the length of one expansion. Real trees use a few
+/// thousand expansions and strings of a few hundred bytes.
+const MAX_EXPANSIONS: u64 = 2_000_000;
+const MAX_EXPANSION_LEN: usize = 16 << 20;
+
 /// The state of the macro language while a tree is parsed.
 pub struct Preprocessor<'a> {
     vars: HashMap<String, Variable>,
@@ -71,6 +77,7 @@ pub struct Preprocessor<'a> {
     pub output: Vec<Output>,
     file: String,
     line: u32,
+    expansions: u64,
 }
 
 impl<'a> Preprocessor<'a> {
@@ -85,6 +92,7 @@ impl<'a> Preprocessor<'a> {
             output: Vec::new(),
             file: String::new(),
             line: 0,
+            expansions: 0,
         }
     }
 
@@ -177,6 +185,11 @@ impl<'a> Preprocessor<'a> {
                 p += 1;
                 let (expansion, used) = self.expand_dollar_with_args(&s[p..], args)?;
                 out.push_str(&expansion);
+                if out.len() > MAX_EXPANSION_LEN {
+                    return Err(self.error(format!(
+                        "macro expansion is longer than {MAX_EXPANSION_LEN} bytes"
+                    )));
+                }
                 p += used;
                 start = p;
                 continue;
@@ -213,6 +226,12 @@ impl<'a> Preprocessor<'a> {
 
     /// `eval_clause`: a variable reference or a function call, `name,arg1,arg2...`.
     fn eval_clause(&mut self, s: &str, args: &[String]) -> Result<String, PreprocessError> {
+        self.expansions += 1;
+        if self.expansions > MAX_EXPANSIONS {
+            return Err(self.error(format!(
+                "macro expansion does not terminate: more than {MAX_EXPANSIONS} references expanded"
+            )));
+        }
         if let Some(n) = strtoul_whole(s) {
             if n > 0 && n <= args.len() {
                 return Ok(args[n - 1].clone());

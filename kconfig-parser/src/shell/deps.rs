@@ -1,6 +1,7 @@
 //! What a cached `$(shell,...)` answer depends on besides its command string: the environment it
 //! sees, and the identity of the files it names or runs.
 
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -23,10 +24,30 @@ use std::path::{Path, PathBuf};
 /// Everything else, including `PATH`, `LANG`, `LC_*`, `HOME`, the compiler's own variables
 /// (`GCC_EXEC_PREFIX`, `COMPILER_PATH`, ...) and all kbuild variables, is part of the key.
 pub const VOLATILE_ENV: &[&str] = &[
-    "PWD", "OLDPWD", "SHLVL", "_", "TERM", "COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
-    "TERM_SESSION_ID", "COLUMNS", "LINES", "WINDOWID", "TMUX", "TMUX_PANE", "STY", "DISPLAY",
-    "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "XDG_SEAT", "XDG_VTNR", "XDG_CACHE_HOME",
-    "INVOCATION_ID", "JOURNAL_STREAM", "KTAILOR_CACHE",
+    "PWD",
+    "OLDPWD",
+    "SHLVL",
+    "_",
+    "TERM",
+    "COLORTERM",
+    "TERM_PROGRAM",
+    "TERM_PROGRAM_VERSION",
+    "TERM_SESSION_ID",
+    "COLUMNS",
+    "LINES",
+    "WINDOWID",
+    "TMUX",
+    "TMUX_PANE",
+    "STY",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XDG_RUNTIME_DIR",
+    "XDG_SEAT",
+    "XDG_VTNR",
+    "XDG_CACHE_HOME",
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "KTAILOR_CACHE",
 ];
 
 /// Prefixes of volatile variable names (see [`VOLATILE_ENV`]).
@@ -42,7 +63,8 @@ pub fn is_volatile(name: &OsStr) -> bool {
 
 /// blake3 of the environment a command sees, volatile variables excluded, in name order.
 pub(crate) fn env_fingerprint(env: &[(OsString, OsString)], format_version: u32) -> [u8; 32] {
-    let mut sorted: Vec<&(OsString, OsString)> = env.iter().filter(|(k, _)| !is_volatile(k)).collect();
+    let mut sorted: Vec<&(OsString, OsString)> =
+        env.iter().filter(|(k, _)| !is_volatile(k)).collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut h = blake3::Hasher::new();
     h.update(b"ktailor shell env\0");
@@ -93,13 +115,23 @@ impl Ident {
                     dev: m.dev(),
                     ino: m.ino(),
                     size: m.size(),
-                    mtime_ns: m.mtime().saturating_mul(1_000_000_000).saturating_add(m.mtime_nsec()),
-                    ctime_ns: m.ctime().saturating_mul(1_000_000_000).saturating_add(m.ctime_nsec()),
+                    mtime_ns: m
+                        .mtime()
+                        .saturating_mul(1_000_000_000)
+                        .saturating_add(m.mtime_nsec()),
+                    ctime_ns: m
+                        .ctime()
+                        .saturating_mul(1_000_000_000)
+                        .saturating_add(m.ctime_nsec()),
                     mode: m.mode(),
                 }
             }
             Err(e) => Ident {
-                kind: if e.kind() == std::io::ErrorKind::NotFound { Self::MISSING } else { Self::UNREADABLE },
+                kind: if e.kind() == std::io::ErrorKind::NotFound {
+                    Self::MISSING
+                } else {
+                    Self::UNREADABLE
+                },
                 dev: 0,
                 ino: 0,
                 size: 0,
@@ -134,7 +166,11 @@ pub(crate) struct DepContext<'a> {
 ///   found.
 ///
 /// `stat_exec` tells whether a candidate is an executable file (memoised by the caller).
-pub(crate) fn command_deps(cmd: &str, ctx: &DepContext<'_>, stat_exec: &mut dyn FnMut(&Path) -> Option<bool>) -> Vec<PathBuf> {
+pub(crate) fn command_deps(
+    cmd: &str,
+    ctx: &DepContext<'_>,
+    stat_exec: &mut dyn FnMut(&Path) -> Option<bool>,
+) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for word in words(cmd) {
         let mut candidates = vec![word];
@@ -147,10 +183,17 @@ pub(crate) fn command_deps(cmd: &str, ctx: &DepContext<'_>, stat_exec: &mut dyn 
             }
             if c.contains('/') {
                 // Devices and kernel interfaces (`2>/dev/null`) are not files a result depends on.
-                if ["/dev/", "/proc/", "/sys/"].iter().any(|p| c.starts_with(p)) {
+                if ["/dev/", "/proc/", "/sys/"]
+                    .iter()
+                    .any(|p| c.starts_with(p))
+                {
                     continue;
                 }
-                let p = if c.starts_with('/') { PathBuf::from(c) } else { ctx.srctree.join(c) };
+                let p = if c.starts_with('/') {
+                    PathBuf::from(c)
+                } else {
+                    ctx.srctree.join(c)
+                };
                 out.push(p);
             } else if looks_like_command(c) {
                 resolve_in_path(c, ctx, stat_exec, &mut out);
@@ -172,14 +215,24 @@ fn words(cmd: &str) -> impl Iterator<Item = &str> {
 /// A word `command -v` could resolve: a plausible program name, not a number.
 fn looks_like_command(w: &str) -> bool {
     w.len() <= 128
-        && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.+-".contains(&b))
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.+-".contains(&b))
         && !w.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 /// `command -v name`, recording what its answer depends on.
-fn resolve_in_path(name: &str, ctx: &DepContext<'_>, stat_exec: &mut dyn FnMut(&Path) -> Option<bool>, out: &mut Vec<PathBuf>) {
+fn resolve_in_path(
+    name: &str,
+    ctx: &DepContext<'_>,
+    stat_exec: &mut dyn FnMut(&Path) -> Option<bool>,
+    out: &mut Vec<PathBuf>,
+) {
     for dir in std::env::split_paths(ctx.path_var) {
-        let dir = if dir.as_os_str().is_empty() { ctx.cwd.to_path_buf() } else { ctx.cwd.join(dir) };
+        let dir = if dir.as_os_str().is_empty() {
+            ctx.cwd.to_path_buf()
+        } else {
+            ctx.cwd.join(dir)
+        };
         if dir == ctx.cwd {
             // Only `.tmp_$$` directories appear there.
             continue;
@@ -202,7 +255,12 @@ fn resolve_in_path(name: &str, ctx: &DepContext<'_>, stat_exec: &mut dyn FnMut(&
 /// Files that pick which real program a tool manager's shim runs (rustup, pyenv): the shim
 /// itself never changes when the selection does.
 pub(crate) fn tool_selector_files(env: &[(OsString, OsString)]) -> Vec<PathBuf> {
-    let get = |name: &str| env.iter().rev().find(|(k, _)| k == name).map(|(_, v)| PathBuf::from(v));
+    let get = |name: &str| {
+        env.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| PathBuf::from(v))
+    };
     let home = get("HOME");
     let mut out = Vec::new();
     if let Some(rustup) = get("RUSTUP_HOME").or_else(|| home.as_ref().map(|h| h.join(".rustup"))) {
@@ -213,4 +271,46 @@ pub(crate) fn tool_selector_files(env: &[(OsString, OsString)]) -> Vec<PathBuf> 
         out.push(pyenv.join("version"));
     }
     out
+}
+
+/// Paths interned to ids, with the identity recorded on disk and the one seen in this run.
+#[derive(Default)]
+pub(crate) struct PathTable {
+    pub slots: Vec<PathSlot>,
+    pub index: HashMap<PathBuf, u32>,
+}
+
+pub(crate) struct PathSlot {
+    pub path: PathBuf,
+    /// The identity the cache file recorded.
+    pub disk: Option<Ident>,
+    /// The identity seen in this run (memoised `stat`).
+    pub current: Option<Ident>,
+}
+
+impl PathTable {
+    pub fn intern(&mut self, path: &Path) -> u32 {
+        if let Some(&id) = self.index.get(path) {
+            return id;
+        }
+        let id = self.slots.len() as u32;
+        self.slots.push(PathSlot {
+            path: path.to_path_buf(),
+            disk: None,
+            current: None,
+        });
+        self.index.insert(path.to_path_buf(), id);
+        id
+    }
+
+    /// The identity of `id` in this run: one `stat` per path per run.
+    pub fn current(&mut self, id: u32) -> Ident {
+        let slot = &mut self.slots[id as usize];
+        *slot.current.get_or_insert_with(|| Ident::of(&slot.path))
+    }
+
+    pub fn unchanged(&mut self, id: u32) -> bool {
+        let cur = self.current(id);
+        self.slots[id as usize].disk == Some(cur)
+    }
 }

@@ -19,7 +19,11 @@ use super::{ShellError, ShellOutput};
 const DO_SHELL_BUF: usize = 4096;
 
 /// Runs `cmd` with `/bin/sh -c` in `cwd` with exactly `env`, as `do_shell` would.
-pub(crate) fn run_command(cmd: &str, cwd: &Path, env: &[(OsString, OsString)]) -> Result<ShellOutput, ShellError> {
+pub(crate) fn run_command(
+    cmd: &str,
+    cwd: &Path,
+    env: &[(OsString, OsString)],
+) -> Result<ShellOutput, ShellError> {
     let mut child = Command::new("/bin/sh")
         .arg0("sh")
         .arg("-c")
@@ -85,7 +89,10 @@ pub(crate) fn do_shell_text(raw: &[u8]) -> String {
         Some(nul) => &kept[..nul],
         None => kept,
     };
-    let bytes: Vec<u8> = kept.iter().map(|&b| if b == b'\n' { b' ' } else { b }).collect();
+    let bytes: Vec<u8> = kept
+        .iter()
+        .map(|&b| if b == b'\n' { b' ' } else { b })
+        .collect();
     match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),

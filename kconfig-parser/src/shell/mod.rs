@@ -4,13 +4,13 @@
 //! conf forks hundreds of shells on every run (`cc-option`, `ld-option`, `as-instr`, the
 //! `*-version.sh` scripts, ...). A [`ShellRunner`] runs the commands the preprocessor has not
 //! seen yet in parallel ([`ShellRunner::run_batch`]), keeps every answer post-processed exactly as
-//! `do_shell` does ([`exec`]), and remembers it on disk.
+//! `do_shell` does, and remembers it on disk.
 //!
 //! # When a cached answer is reused
 //!
 //! An answer is a function of (1) the command string, (2) the environment the command sees and
 //! (3) the files it runs and reads. The runner keys a cache file by a blake3 fingerprint of (2)
-//! (every variable of [`KbuildEnv::child_env`] except the few in [`deps::VOLATILE_ENV`]), looks
+//! (every variable of [`KbuildEnv::child_env`] except the few in [`VOLATILE_ENV`]), looks
 //! entries up by (1), and for (3) records the identity (`stat`: dev, inode, size, mtime, ctime,
 //! mode) of:
 //! - every word of the command that names a file (absolute, or relative to srctree), present
@@ -47,9 +47,9 @@ use std::time::{Duration, Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::kbuild::KbuildEnv;
-use deps::{DepContext, Ident};
 pub use deps::{is_volatile, VOLATILE_ENV, VOLATILE_ENV_PREFIXES};
-use store::{LoadProblem, StoredCache, StoredEntry};
+use deps::{DepContext, Ident, PathTable};
+use store::{LoadProblem, StoredCache, StoredEntry, CACHE_EXT};
 
 /// What `$(shell,CMD)` produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +139,11 @@ pub enum ShellError {
 /// The cache directory when none is given: `$KTAILOR_CACHE/shell`, with `KTAILOR_CACHE`
 /// defaulting to `$XDG_CACHE_HOME/ktailor`, then `~/.cache/ktailor`.
 pub fn default_cache_dir() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     let base = var("KTAILOR_CACHE")
         .or_else(|| var("XDG_CACHE_HOME").map(|x| x.join("ktailor")))
         .or_else(|| var("HOME").map(|h| h.join(".cache").join("ktailor")))
@@ -147,9 +151,8 @@ pub fn default_cache_dir() -> PathBuf {
     base.join("shell")
 }
 
-/// Cache files untouched for this long are removed when another one is saved.
-const STALE_FILE_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
-const CACHE_EXT: &str = "ktshell";
+/// An answer with the ids of the paths it depends on, or why there is none.
+type RunResult = Result<(ShellOutput, Vec<u32>), ShellError>;
 
 /// Runs `$(shell,...)` commands for one tree and architecture. `Send + Sync`: the preprocessor
 /// may call it from several threads.
@@ -199,50 +202,16 @@ struct Entry {
     validity: Validity,
 }
 
-/// Paths interned to ids, with the identity recorded on disk and the one seen in this run.
-#[derive(Default)]
-struct PathTable {
-    slots: Vec<PathSlot>,
-    index: HashMap<PathBuf, u32>,
-}
-
-struct PathSlot {
-    path: PathBuf,
-    disk: Option<Ident>,
-    current: Option<Ident>,
-}
-
-impl PathTable {
-    fn intern(&mut self, path: &Path) -> u32 {
-        if let Some(&id) = self.index.get(path) {
-            return id;
-        }
-        let id = self.slots.len() as u32;
-        self.slots.push(PathSlot {
-            path: path.to_path_buf(),
-            disk: None,
-            current: None,
-        });
-        self.index.insert(path.to_path_buf(), id);
-        id
-    }
-
-    /// The identity of `id` in this run: one `stat` per path per run.
-    fn current(&mut self, id: u32) -> Ident {
-        let slot = &mut self.slots[id as usize];
-        *slot.current.get_or_insert_with(|| Ident::of(&slot.path))
-    }
-
-    fn unchanged(&mut self, id: u32) -> bool {
-        let cur = self.current(id);
-        self.slots[id as usize].disk == Some(cur)
-    }
-}
-
 impl ShellRunner {
     /// A runner for the commands of one tree, run in `env.child_env()`.
     pub fn new(env: &KbuildEnv, mode: CacheMode) -> Result<Self, ShellError> {
-        Self::with_env(&env.tree, &env.arch, env.child_env(), &env.tool_commands(), mode)
+        Self::with_env(
+            &env.tree,
+            &env.arch,
+            env.child_env(),
+            &env.tool_commands(),
+            mode,
+        )
     }
 
     /// A runner with an explicit child environment. `tools` are the commands of the toolchain
@@ -275,7 +244,13 @@ impl ShellRunner {
         let cache_file = cache_dir.map(|d| {
             let label: String = label
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             let hex: String = env_hash[..8].iter().map(|b| format!("{b:02x}")).collect();
             d.join(format!("{label}-{hex}.{CACHE_EXT}"))
@@ -303,6 +278,9 @@ impl ShellRunner {
             loaded_entries: 0,
             load_time: Duration::ZERO,
         };
+        if !dev_null_is_null() {
+            runner.warn(DEV_NULL_WARNING.to_string());
+        }
         runner.load();
         let global = runner.global_dep_paths(tools);
         let mut st = runner.lock();
@@ -317,7 +295,11 @@ impl ShellRunner {
     /// A cached (validated) answer, or `None`. No fork; a path is `stat`ed at most once per run.
     pub fn lookup(&self, cmd: &str) -> Option<Arc<ShellOutput>> {
         let found = self.lookup_quiet(cmd);
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }
@@ -325,7 +307,10 @@ impl ShellRunner {
     fn lookup_quiet(&self, cmd: &str) -> Option<Arc<ShellOutput>> {
         let mut st = self.lock();
         let State {
-            paths, entries, dirty, ..
+            paths,
+            entries,
+            dirty,
+            ..
         } = &mut *st;
         let entry = entries.get_mut(cmd)?;
         if entry.validity == Validity::Unchecked {
@@ -358,13 +343,16 @@ impl ShellRunner {
             return Ok(());
         }
         let start = Instant::now();
-        let results: Vec<(&str, Result<(ShellOutput, Vec<u32>), ShellError>)> = todo
+        let results: Vec<(&str, RunResult)> = todo
             .par_iter()
             .map(|&cmd| {
                 // Identities are taken before the command runs: if it changes a file it names,
                 // the next run sees the change and runs it again.
                 let deps = self.deps_of(cmd);
-                (cmd, exec::run_command(cmd, &self.cwd, &self.env).map(|out| (out, deps)))
+                (
+                    cmd,
+                    exec::run_command(cmd, &self.cwd, &self.env).map(|out| (out, deps)),
+                )
             })
             .collect();
         self.run_wall_ns
@@ -416,6 +404,13 @@ impl ShellRunner {
         if !st.dirty {
             return Ok(());
         }
+        if !dev_null_is_null() {
+            // `-x c /dev/null`, `-o /dev/null`: answers got now may be wrong; keep them out of
+            // the cache.
+            drop(st);
+            self.warn(DEV_NULL_WARNING.to_string());
+            return Ok(());
+        }
         let State { paths, entries, .. } = &mut *st;
         let mut keep: Vec<(&String, &Entry)> = Vec::with_capacity(entries.len());
         for e in entries.values_mut() {
@@ -442,7 +437,9 @@ impl ShellRunner {
             let mut deps = Vec::with_capacity(e.deps.len());
             for &d in e.deps.iter() {
                 let new = *remap.entry(d).or_insert_with(|| {
-                    stored.paths.push((paths.slots[d as usize].path.clone(), paths.current(d)));
+                    stored
+                        .paths
+                        .push((paths.slots[d as usize].path.clone(), paths.current(d)));
                     (stored.paths.len() - 1) as u32
                 });
                 deps.push(new);
@@ -456,11 +453,11 @@ impl ShellRunner {
             });
         }
         let bytes = store::encode(&stored, &self.env_hash);
-        write_atomically(file, &bytes)?;
+        store::write_atomically(file, &bytes)?;
         st.dirty = false;
         drop(st);
         if let Some(dir) = file.parent() {
-            remove_old_cache_files(dir);
+            store::remove_old_cache_files(dir);
         }
         Ok(())
     }
@@ -481,7 +478,10 @@ impl ShellRunner {
     /// Problems that did not stop the runner (an unreadable or corrupt cache file, ignored and
     /// rebuilt), for the CLI to print.
     pub fn warnings(&self) -> Vec<String> {
-        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The cache file ([`CacheMode::Disk`] only).
@@ -504,7 +504,10 @@ impl ShellRunner {
     }
 
     fn warn(&self, msg: String) {
-        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(msg);
     }
 
     /// Reads the cache file, if any, into the (still empty) state.
@@ -517,7 +520,10 @@ impl ShellRunner {
             Ok(d) => d,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
             Err(e) => {
-                self.warn(format!("ignoring shell cache {}: {e}; it will be rebuilt", file.display()));
+                self.warn(format!(
+                    "ignoring shell cache {}: {e}; it will be rebuilt",
+                    file.display()
+                ));
                 self.lock().dirty = true;
                 return;
             }
@@ -631,6 +637,17 @@ impl Drop for ShellRunner {
     }
 }
 
+const DEV_NULL_WARNING: &str = "/dev/null is not the null device (something replaced it with a \
+regular file): Kconfig commands such as cc-option read and write it, so their answers are not \
+saved to the shell cache";
+
+/// Whether `/dev/null` is a character device. A process renaming a file over it (conf does that
+/// to its output file) turns it into a regular file that commands then read garbage from.
+fn dev_null_is_null() -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata("/dev/null").is_ok_and(|m| m.file_type().is_char_device())
+}
+
 /// A new, empty directory under the system temporary directory.
 fn unique_temp_dir() -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -643,53 +660,4 @@ fn unique_temp_dir() -> PathBuf {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ))
-}
-
-/// Writes `bytes` to a temporary sibling of `file`, then renames it over `file`.
-fn write_atomically(file: &Path, bytes: &[u8]) -> Result<(), ShellError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = file.with_file_name(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let write = std::fs::write(&tmp, bytes).map_err(|source| ShellError::Write {
-        path: tmp.clone(),
-        source,
-    });
-    let result = write.and_then(|()| {
-        std::fs::rename(&tmp, file).map_err(|source| ShellError::Write {
-            path: file.to_path_buf(),
-            source,
-        })
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Removes cache files (and leftover temporaries) nobody wrote for [`STALE_FILE_AGE`].
-fn remove_old_cache_files(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let now = SystemTime::now();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let ours = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(&format!(".{CACHE_EXT}")) || (n.starts_with('.') && n.ends_with(".tmp")));
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|m| now.duration_since(m).ok())
-            .is_some_and(|age| age > STALE_FILE_AGE);
-        if ours && old {
-            let _ = std::fs::remove_file(&path);
-        }
-    }
 }

@@ -13,9 +13,12 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use super::deps::Ident;
+use super::ShellError;
 
 const MAGIC: &[u8; 8] = b"KTSHELL\0";
 /// Bumped whenever the layout or the meaning of a field changes.
@@ -80,7 +83,9 @@ pub(crate) fn encode(cache: &StoredCache, env_hash: &[u8; 32]) -> Vec<u8> {
 pub(crate) fn decode(data: &[u8], env_hash: &[u8; 32]) -> Result<StoredCache, LoadProblem> {
     let corrupt = |what: &str| LoadProblem::Corrupt(what.to_string());
     if data.len() < 76 || &data[..8] != MAGIC {
-        return Err(corrupt("not a ktailor shell cache (bad magic or truncated header)"));
+        return Err(corrupt(
+            "not a ktailor shell cache (bad magic or truncated header)",
+        ));
     }
     let version = u32::from_le_bytes([data[8], data[9], data[10], data[11]]);
     if version != FORMAT_VERSION || &data[12..44] != env_hash {
@@ -161,7 +166,8 @@ impl<'a> Reader<'a> {
         self.take(1).map(|b| b[0])
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
     fn u64(&mut self) -> Option<u64> {
         let b = self.take(8)?;
@@ -172,5 +178,60 @@ impl<'a> Reader<'a> {
     fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
         self.take(n)
+    }
+}
+
+/// Cache files untouched for this long are removed when another one is saved.
+pub(crate) const STALE_FILE_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+pub(crate) const CACHE_EXT: &str = "ktshell";
+
+/// Writes `bytes` to a temporary sibling of `file`, then renames it over `file`.
+pub(crate) fn write_atomically(file: &Path, bytes: &[u8]) -> Result<(), ShellError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = file.with_file_name(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let write = std::fs::write(&tmp, bytes).map_err(|source| ShellError::Write {
+        path: tmp.clone(),
+        source,
+    });
+    let result = write.and_then(|()| {
+        std::fs::rename(&tmp, file).map_err(|source| ShellError::Write {
+            path: file.to_path_buf(),
+            source,
+        })
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Removes cache files (and leftover temporaries) nobody wrote for [`STALE_FILE_AGE`].
+pub(crate) fn remove_old_cache_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            n.ends_with(&format!(".{CACHE_EXT}")) || (n.starts_with('.') && n.ends_with(".tmp"))
+        });
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > STALE_FILE_AGE);
+        if ours && old {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }

@@ -10,7 +10,11 @@ fn env_with(extra: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
         ("HOME".into(), "/nonexistent-home".into()),
         ("LC_ALL".into(), "C".into()),
     ];
-    env.extend(extra.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))));
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+    );
     env
 }
 
@@ -19,7 +23,9 @@ fn runner(srctree: &Path, env: Vec<(OsString, OsString)>, mode: CacheMode) -> Sh
 }
 
 fn lines(path: &Path) -> usize {
-    std::fs::read_to_string(path).map(|s| s.lines().count()).unwrap_or(0)
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -33,7 +39,11 @@ fn output_is_post_processed_like_do_shell() {
     assert_eq!(do_shell_text(&long[..4096]).len(), 4095);
     let mut nl = vec![b'y'; 4094];
     nl.extend_from_slice(b"\n\nz");
-    assert_eq!(do_shell_text(&nl), "y".repeat(4094), "byte 4095 cut, then the newline stripped");
+    assert_eq!(
+        do_shell_text(&nl),
+        "y".repeat(4094),
+        "byte 4095 cut, then the newline stripped"
+    );
     let exact = vec![b'z'; 4095];
     assert_eq!(do_shell_text(&exact).len(), 4095, "4095 bytes fit whole");
 }
@@ -46,16 +56,27 @@ fn commands_run_like_popen() {
     let out = run_command("printf 'hello\\nworld\\n\\n4\\n\\n\\n'", t.path(), &env).unwrap();
     assert_eq!(out.stdout, "hello world  4");
     let out = run_command("echo out; echo err >&2; exit 3", t.path(), &env).unwrap();
-    assert_eq!((out.stdout.as_str(), out.stderr.as_slice(), out.status), ("out", &b"err\n"[..], 3));
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_slice(), out.status),
+        ("out", &b"err\n"[..], 3)
+    );
     let out = run_command("echo $0 $KT_VAR; pwd", t.path(), &env).unwrap();
     let cwd = std::fs::canonicalize(t.path()).unwrap();
     assert_eq!(out.stdout, format!("sh from-env {}", cwd.display()));
     // More than the buffer: 4095 bytes kept; the writer is cut off by SIGPIPE, like under pclose.
-    let out = run_command("i=0; while [ $i -lt 3000 ]; do printf 'ab'; i=$((i+1)); done; echo done >&2", t.path(), &env).unwrap();
+    let out = run_command(
+        "i=0; while [ $i -lt 3000 ]; do printf 'ab'; i=$((i+1)); done; echo done >&2",
+        t.path(),
+        &env,
+    )
+    .unwrap();
     assert_eq!(out.stdout.len(), 4095);
     assert!(out.stdout.bytes().all(|b| b == b'a' || b == b'b'));
     let out = run_command("readlink /proc/self/fd/0", t.path(), &env).unwrap();
-    assert_eq!(out.stdout, "/dev/null", "stdin is /dev/null, not the caller's");
+    assert_eq!(
+        out.stdout, "/dev/null",
+        "stdin is /dev/null, not the caller's"
+    );
 }
 
 #[test]
@@ -68,7 +89,10 @@ fn parallel_batch_equals_sequential() {
             0 => format!("echo {i} $(({i} * 7))"),
             1 => format!("printf 'a\\nb{i}\\n\\n'"),
             2 => format!("cat {}; echo {i} >&2", data.display()),
-            _ => format!("sleep 0.0{}; test {i} -gt 10 && echo big || echo small", i % 10),
+            _ => format!(
+                "sleep 0.0{}; test {i} -gt 10 && echo big || echo small",
+                i % 10
+            ),
         })
         .collect();
     let r = runner(t.path(), env_with(&[]), CacheMode::MemoryOnly);
@@ -111,15 +135,25 @@ fn warm_runner_answers_without_forking() {
     let r2 = runner(t.path(), env_with(&[]), CacheMode::Disk(cache.clone()));
     assert_eq!(r2.stats().loaded_entries, 1);
     let out = r2.lookup(&cmd).expect("cached");
-    assert_eq!((out.stdout.as_str(), out.stderr.as_slice()), ("hi", &b"note\n"[..]));
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_slice()),
+        ("hi", &b"note\n"[..])
+    );
     r2.run_batch(std::slice::from_ref(&cmd)).unwrap();
     let s = r2.stats();
     assert_eq!((s.hits, s.misses, s.commands_run), (1, 0, 0));
-    assert_eq!(lines(&counter), 1, "the command ran once across two runners");
+    assert_eq!(
+        lines(&counter),
+        1,
+        "the command ran once across two runners"
+    );
     // Nothing changed: save leaves the file alone.
     let before = std::fs::metadata(&file).unwrap().modified().unwrap();
     r2.save().unwrap();
-    assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        before
+    );
     assert!(r2.warnings().is_empty());
 }
 
@@ -134,7 +168,10 @@ fn changed_executable_invalidates() {
     let cache = t.path().join("cache");
     let counter = t.path().join("counter");
     let tool = t.path().join("tool.sh");
-    write_script(&tool, &format!("echo ran >> {}; echo v1", counter.display()));
+    write_script(
+        &tool,
+        &format!("echo ran >> {}; echo v1", counter.display()),
+    );
     let cmd = format!("{} --flag", tool.display());
 
     let r1 = runner(t.path(), env_with(&[]), CacheMode::Disk(cache.clone()));
@@ -144,8 +181,16 @@ fn changed_executable_invalidates() {
     // Same size, mtime put back: the ctime still tells.
     tick();
     let mtime = std::fs::metadata(&tool).unwrap().modified().unwrap();
-    write_script(&tool, &format!("echo ran >> {}; echo v2", counter.display()));
-    std::fs::File::options().write(true).open(&tool).unwrap().set_modified(mtime).unwrap();
+    write_script(
+        &tool,
+        &format!("echo ran >> {}; echo v2", counter.display()),
+    );
+    std::fs::File::options()
+        .write(true)
+        .open(&tool)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
     let r2 = runner(t.path(), env_with(&[]), CacheMode::Disk(cache.clone()));
     assert!(r2.lookup(&cmd).is_none(), "stale answer served");
     assert_eq!(r2.get_or_run(&cmd).unwrap().stdout, "v2");
@@ -165,9 +210,17 @@ fn tool_installed_earlier_in_path_invalidates() {
     std::fs::create_dir_all(&first).unwrap();
     std::fs::create_dir_all(&second).unwrap();
     write_script(&second.join("kt-tool"), "echo second");
-    let path = format!("{}:{}:{}", first.display(), second.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}:{}",
+        first.display(),
+        second.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let env = || env_with(&[("PATH", &path)]);
-    let (cmd, absent) = ("kt-tool".to_string(), "kt-absent 2>/dev/null || echo none".to_string());
+    let (cmd, absent) = (
+        "kt-tool".to_string(),
+        "kt-absent 2>/dev/null || echo none".to_string(),
+    );
 
     let r1 = runner(t.path(), env(), CacheMode::Disk(cache.clone()));
     r1.run_batch(&[cmd.clone(), absent.clone()]).unwrap();
@@ -221,7 +274,12 @@ fn environment_is_part_of_the_key() {
     assert_eq!(run(env_with(&[("KT_FLAVOUR", "one")])), ("one".into(), 1));
     assert_eq!(run(env_with(&[("KT_FLAVOUR", "two")])), ("two".into(), 1));
     // Back to the first environment, with only volatile variables changed: cached.
-    let volatile = env_with(&[("KT_FLAVOUR", "one"), ("TERM", "dumb"), ("SSH_TTY", "/dev/pts/9"), ("OLDPWD", "/x")]);
+    let volatile = env_with(&[
+        ("KT_FLAVOUR", "one"),
+        ("TERM", "dumb"),
+        ("SSH_TTY", "/dev/pts/9"),
+        ("OLDPWD", "/x"),
+    ]);
     assert_eq!(run(volatile), ("one".into(), 0));
     assert_eq!(lines(&counter), 2);
     assert!(is_volatile(OsStr::new("XDG_SESSION_ID")) && !is_volatile(OsStr::new("PATH")));
@@ -239,7 +297,11 @@ fn memory_only_never_touches_the_disk() {
     assert_eq!(r1.get_or_run(&cmd).unwrap().stdout, "ok");
     assert!(r1.lookup(&cmd).is_some(), "remembered in memory");
     r1.save().unwrap();
-    assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "nothing written to the work dir");
+    assert_eq!(
+        std::fs::read_dir(&work).unwrap().count(),
+        0,
+        "nothing written to the work dir"
+    );
     drop(r1);
     assert!(!work.exists(), "temporary work dir removed");
     let r2 = runner(t.path(), env_with(&[]), CacheMode::MemoryOnly);
@@ -273,7 +335,11 @@ fn corrupt_cache_is_ignored_and_rebuilt() {
         let r = runner(t.path(), env_with(&[]), CacheMode::Disk(cache.clone()));
         let w = r.warnings();
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].contains("corrupt") && w[0].contains(&file.display().to_string()), "{}", w[0]);
+        assert!(
+            w[0].contains("corrupt") && w[0].contains(&file.display().to_string()),
+            "{}",
+            w[0]
+        );
         assert!(r.lookup(&cmd).is_none());
         assert_eq!(r.get_or_run(&cmd).unwrap().stdout, "fine");
         r.save().unwrap();
@@ -296,7 +362,14 @@ fn warm_load_of_600_entries() {
     let cache = t.path().join("cache");
     let tools = ["gcc".to_string(), "ld".to_string(), "sh".to_string()];
     let env = env_with(&[("CC", "gcc"), ("srctree", "/nonexistent-tree")]);
-    let r = ShellRunner::with_env(Path::new("/nonexistent-tree"), "x86_64", env.clone(), &tools, CacheMode::Disk(cache.clone())).unwrap();
+    let r = ShellRunner::with_env(
+        Path::new("/nonexistent-tree"),
+        "x86_64",
+        env.clone(),
+        &tools,
+        CacheMode::Disk(cache.clone()),
+    )
+    .unwrap();
     let cmds: Vec<String> = (0..600)
         .map(|i| format!("gcc -Werror -fkt-option-{i} -c -x c /dev/null -o .tmp_$$/tmp.o 2>/dev/null && echo y || echo n"))
         .collect();
@@ -308,7 +381,11 @@ fn warm_load_of_600_entries() {
             st.entries.insert(
                 c.clone(),
                 Entry {
-                    output: Arc::new(ShellOutput { stdout: "n".into(), stderr: Vec::new(), status: 0 }),
+                    output: Arc::new(ShellOutput {
+                        stdout: "n".into(),
+                        stderr: Vec::new(),
+                        status: 0,
+                    }),
                     deps: deps.into_boxed_slice(),
                     validity: Validity::Fresh,
                 },
@@ -324,7 +401,14 @@ fn warm_load_of_600_entries() {
     drop(r);
 
     let start = std::time::Instant::now();
-    let warm = ShellRunner::with_env(Path::new("/nonexistent-tree"), "x86_64", env, &tools, CacheMode::Disk(cache)).unwrap();
+    let warm = ShellRunner::with_env(
+        Path::new("/nonexistent-tree"),
+        "x86_64",
+        env,
+        &tools,
+        CacheMode::Disk(cache),
+    )
+    .unwrap();
     let ready = start.elapsed();
     for c in &cmds {
         assert_eq!(warm.lookup(c).unwrap().stdout, "n");

@@ -52,16 +52,25 @@ pub(crate) fn kernel_tree(version: &str) -> Option<PathBuf> {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/ktailor")));
         let provisioned = cache.is_some_and(|c| {
             let tree = c.join(format!("trees/linux-source-{version}"));
-            tree.join(".ktailor-unpacked").is_file() && c.join(format!("trees/linux-source-{version}.obj/scripts/kconfig/conf")).is_file()
+            tree.join(".ktailor-unpacked").is_file()
+                && c.join(format!(
+                    "trees/linux-source-{version}.obj/scripts/kconfig/conf"
+                ))
+                .is_file()
         });
         if !provisioned {
             eprintln!("note: skipping: Linux {version} tree not provisioned (run scripts/kernel-tree.sh {version})");
             return None;
         }
     }
-    let out = std::process::Command::new("bash").arg(&script).arg(version).output();
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(version)
+        .output();
     match out {
-        Ok(o) if o.status.success() => Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())),
+        Ok(o) if o.status.success() => {
+            Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        }
         Ok(o) if ci => panic!(
             "{} {version} failed in CI: {}",
             script.display(),
