@@ -57,7 +57,7 @@ impl TreeFiles {
             Ok(s) => s.into(),
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned().into(),
         };
-        let tokens = Arc::new(lex(&text));
+        let tokens = Arc::new(lex(text.clone()));
         Ok(Arc::new(Entry { text, tokens }))
     }
 
@@ -88,10 +88,16 @@ impl TreeFiles {
         };
         let toks = &entry.tokens.tokens;
         for w in toks.windows(2) {
-            if let (Tok::Kw(Keyword::Source), Tok::Str(pieces)) = (&w[0].tok, &w[1].tok) {
-                if let Some(path) = predict_path(pieces, env) {
-                    scope.spawn(move |s| self.prefetch_one(s, path, env, seen));
-                }
+            if w[0].tok != Tok::Kw(Keyword::Source) {
+                continue;
+            }
+            let path = match &w[1].tok {
+                Tok::Str(sp) => Some(entry.tokens.text(*sp).to_string()),
+                Tok::StrPieces(pieces) => predict_path(pieces, env),
+                _ => None,
+            };
+            if let Some(path) = path {
+                scope.spawn(move |s| self.prefetch_one(s, path, env, seen));
             }
         }
     }
@@ -154,7 +160,7 @@ impl MemoryFiles {
     /// Adds (or replaces) a file.
     pub fn insert(&mut self, name: &str, text: &str) {
         let text: Arc<str> = text.into();
-        let tokens = Arc::new(lex(&text));
+        let tokens = Arc::new(lex(text.clone()));
         self.files.insert(name.to_string(), (text, tokens));
     }
 }

@@ -170,6 +170,22 @@ impl Op {
     }
 }
 
+/// A byte range of a file's text (tokens point into the text instead of copying it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+}
+
 /// A piece of a quoted string: literal text, or a `$` reference to expand (the raw text that
 /// follows the `$`, up to and including the matching `)`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,19 +201,21 @@ pub enum Tok {
     Eol,
     Kw(Keyword),
     /// `[A-Za-z0-9_-]+` that is not a keyword.
-    Word(String),
+    Word(Span),
     /// A token with at least one `$`, to be expanded as `expand_one_token` does; empty after
     /// expansion means no token at all.
-    Macro(String),
-    /// A quoted string (T_WORD_QUOTE).
-    Str(Vec<StrPiece>),
+    Macro(Span),
+    /// A quoted string (T_WORD_QUOTE) without escapes or references: its text.
+    Str(Span),
+    /// A quoted string with escapes or `$` references.
+    StrPieces(Box<[StrPiece]>),
     Op(Op),
-    /// The raw right-hand side of `VAR = value` (T_ASSIGN_VAL), possibly empty.
-    AssignVal(String),
+    /// The raw right-hand side of `VAR = value` (T_ASSIGN_VAL).
+    AssignVal(Span),
     /// Help text, already de-indented as lexer.l's HELP state does.
-    HelpText(String),
+    HelpText(Box<str>),
     /// A warning the C lexer prints at this point (the message after `file:line:`).
-    Warning(String),
+    Warning(Box<str>),
 }
 
 /// A token with its position: 1-based line and column (in bytes).
@@ -208,10 +226,18 @@ pub struct Token {
     pub col: u32,
 }
 
-/// The tokens of one file. The last token is always [`Tok::Eol`].
-#[derive(Clone, Debug, Default)]
+/// The tokens of one file and its text. The last token is always [`Tok::Eol`].
+#[derive(Clone, Debug)]
 pub struct FileTokens {
+    pub text: std::sync::Arc<str>,
     pub tokens: Vec<Token>,
+}
+
+impl FileTokens {
+    /// The text a span covers.
+    pub fn text(&self, span: Span) -> &str {
+        &self.text[span.start as usize..span.end as usize]
+    }
 }
 
 fn is_word_char(c: u8) -> bool {
@@ -293,9 +319,9 @@ struct Lexer<'a> {
 }
 
 /// Tokenises one Kconfig file.
-pub fn lex(text: &str) -> FileTokens {
+pub fn lex(text: std::sync::Arc<str>) -> FileTokens {
     let mut lx = Lexer {
-        text,
+        text: &text,
         pos: 0,
         line: 1,
         line_start: 0,
@@ -303,7 +329,8 @@ pub fn lex(text: &str) -> FileTokens {
         stmt_tokens: 0,
     };
     lx.run();
-    FileTokens { tokens: lx.out }
+    let tokens = lx.out;
+    FileTokens { text, tokens }
 }
 
 impl<'a> Lexer<'a> {
@@ -392,7 +419,7 @@ impl<'a> Lexer<'a> {
                     } else {
                         let ch = self.text[self.pos..].chars().next().unwrap_or('?');
                         self.push(
-                            Tok::Warning(format!("ignoring unsupported character '{ch}'")),
+                            Tok::Warning(format!("ignoring unsupported character '{ch}'").into()),
                             self.pos,
                         );
                         self.pos += ch.len_utf8();
@@ -418,12 +445,12 @@ impl<'a> Lexer<'a> {
         if w.contains('$') {
             let n = macro_extent(rest.as_bytes());
             self.pos += n;
-            self.push(Tok::Macro(rest[..n].to_string()), start);
+            self.push(Tok::Macro(Span::new(start, start + n)), start);
         } else {
             self.pos += w.len();
             match Keyword::from_word(w) {
                 Some(k) => self.push(Tok::Kw(k), start),
-                None => self.push(Tok::Word(w.to_string()), start),
+                None => self.push(Tok::Word(Span::new(start, start + w.len())), start),
             }
         }
     }
@@ -435,7 +462,7 @@ impl<'a> Lexer<'a> {
         let start = self.pos + (line.len() - value.len());
         self.pos += line.len();
         if !value.is_empty() {
-            self.push(Tok::AssignVal(value.to_string()), start);
+            self.push(Tok::AssignVal(Span::new(start, start + value.len())), start);
         }
     }
 
@@ -444,12 +471,20 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let bytes = self.text.as_bytes();
         self.pos += 1;
+        // Fast path: no escape, no reference, closed on this line.
+        let body = &bytes[self.pos..];
+        if let Some(n) = body.iter().position(|&b| matches!(b, b'$' | b'\\' | b'\n') || b == quote) {
+            if body[n] == quote {
+                let span = Span::new(self.pos, self.pos + n);
+                self.pos += n + 1;
+                self.push(Tok::Str(span), start);
+                return;
+            }
+        }
         let mut pieces: Vec<StrPiece> = Vec::new();
         let mut lit = String::new();
-        loop {
-            let Some(&c) = bytes.get(self.pos) else {
-                break; // <<EOF>>: the string ends with the file
-            };
+        // At the end of the file (<<EOF>>) the string ends with it.
+        while let Some(&c) = bytes.get(self.pos) {
             match c {
                 b'$' => {
                     let after = &bytes[self.pos + 1..];
@@ -511,7 +546,7 @@ impl<'a> Lexer<'a> {
         if !lit.is_empty() || pieces.is_empty() {
             pieces.push(StrPiece::Lit(lit));
         }
-        self.push(Tok::Str(pieces), start);
+        self.push(Tok::StrPieces(pieces.into_boxed_slice()), start);
     }
 
     /// The HELP state (lexer.l): the help text is every following line that is blank or
@@ -590,7 +625,7 @@ impl<'a> Lexer<'a> {
             }
         }
         self.out.push(Token {
-            tok: Tok::HelpText(text),
+            tok: Tok::HelpText(text.into_boxed_str()),
             line: end_line,
             col: 1,
         });
@@ -603,8 +638,25 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
-    fn toks(s: &str) -> Vec<Tok> {
-        lex(s).tokens.into_iter().map(|t| t.tok).collect()
+    /// The tokens rendered as text: `kw:config`, `w:FOO`, `$:...`, `s:...`, `op:&&`, `=:...`,
+    /// `help:...`, `warn:...`, `EOL`.
+    fn toks(s: &str) -> Vec<String> {
+        let ft = lex(s.into());
+        ft.tokens
+            .iter()
+            .map(|t| match &t.tok {
+                Tok::Eol => "EOL".to_string(),
+                Tok::Kw(k) => format!("kw:{}", k.as_str()),
+                Tok::Word(sp) => format!("w:{}", ft.text(*sp)),
+                Tok::Macro(sp) => format!("$:{}", ft.text(*sp)),
+                Tok::Str(sp) => format!("s:{}", ft.text(*sp)),
+                Tok::StrPieces(p) => format!("s:{p:?}"),
+                Tok::Op(o) => format!("op:{}", o.as_str()),
+                Tok::AssignVal(sp) => format!("=:{}", ft.text(*sp)),
+                Tok::HelpText(h) => format!("help:{h}"),
+                Tok::Warning(w) => format!("warn:{w}"),
+            })
+            .collect()
     }
 
     #[test]
@@ -612,72 +664,60 @@ mod tests {
         let t = toks("config FOO\n\tbool \"Foo\" if BAR && !BAZ\n");
         assert_eq!(
             t,
-            vec![
-                Tok::Kw(Keyword::Config),
-                Tok::Word("FOO".into()),
-                Tok::Eol,
-                Tok::Kw(Keyword::Bool),
-                Tok::Str(vec![StrPiece::Lit("Foo".into())]),
-                Tok::Kw(Keyword::If),
-                Tok::Word("BAR".into()),
-                Tok::Op(Op::And),
-                Tok::Op(Op::Not),
-                Tok::Word("BAZ".into()),
-                Tok::Eol,
-                Tok::Eol,
-            ]
+            ["kw:config", "w:FOO", "EOL", "kw:bool", "s:Foo", "kw:if", "w:BAR", "op:&&", "op:!", "w:BAZ", "EOL", "EOL"]
         );
     }
 
     #[test]
     fn macro_token_spans_parentheses_and_spaces() {
         let t = toks("\tdef_bool $(cc-option,-m64 -mfoo) # c\n");
-        assert_eq!(t[1], Tok::Macro("$(cc-option,-m64 -mfoo)".into()));
-        assert_eq!(t[2], Tok::Eol);
+        assert_eq!(t[1], "$:$(cc-option,-m64 -mfoo)");
+        assert_eq!(t[2], "EOL");
     }
 
     #[test]
     fn assignment_value_is_raw_rest_of_line() {
         let t = toks("cc-option = $(success,foo $(1)) # not a comment\n");
-        assert_eq!(t[0], Tok::Word("cc-option".into()));
-        assert_eq!(t[1], Tok::Op(Op::Equal));
-        assert_eq!(t[2], Tok::AssignVal("$(success,foo $(1)) # not a comment".into()));
-        let t = toks("x :=\n");
-        assert_eq!(t, vec![Tok::Word("x".into()), Tok::Op(Op::ColonEqual), Tok::Eol, Tok::Eol]);
+        assert_eq!(t[..3], ["w:cc-option", "op:=", "=:$(success,foo $(1)) # not a comment"]);
+        assert_eq!(toks("x :=\n"), ["w:x", "op::=", "EOL", "EOL"]);
     }
 
     #[test]
     fn help_text_deindents_and_ends_on_outdent() {
         let src = "config A\n\tbool\n\thelp\n\t  Line one.\n\n\t    indented\n\t  last\n\nconfig B\n";
         let t = toks(src);
-        let help = t
-            .iter()
-            .find_map(|t| match t {
-                Tok::HelpText(h) => Some(h.clone()),
-                _ => None,
-            })
-            .unwrap();
-        assert_eq!(help, "Line one.\n\n  indented\nlast\n");
-        assert!(t.contains(&Tok::Word("B".into())));
+        assert!(t.contains(&"help:Line one.\n\n  indented\nlast\n".to_string()), "{t:?}");
+        assert!(t.contains(&"w:B".to_string()));
     }
 
     #[test]
     fn strings_with_escapes_and_other_quotes() {
-        let t = toks("prompt \"a \\\"b\\\" 'c' $(X)d\"\n");
+        let ft = lex("prompt \"a \\\"b\\\" 'c' $(X)d\"\n".into());
         assert_eq!(
-            t[1],
-            Tok::Str(vec![
-                StrPiece::Lit("a \"b\" 'c' ".into()),
-                StrPiece::Dollar("(X)".into()),
-                StrPiece::Lit("d".into()),
-            ])
+            ft.tokens[1].tok,
+            Tok::StrPieces(
+                vec![
+                    StrPiece::Lit("a \"b\" 'c' ".into()),
+                    StrPiece::Dollar("(X)".into()),
+                    StrPiece::Lit("d".into()),
+                ]
+                .into_boxed_slice()
+            )
         );
+        assert_eq!(toks("prompt 'x \"y\"'\n")[1], "s:x \"y\"");
     }
 
     #[test]
     fn warnings_for_odd_characters_and_missing_newline() {
         let t = toks("config A\n\tbool @\nconfig B");
-        assert!(t.contains(&Tok::Warning("ignoring unsupported character '@'".into())));
-        assert!(t.contains(&Tok::Warning("no new line at end of file".into())));
+        assert!(t.contains(&"warn:ignoring unsupported character '@'".to_string()));
+        assert!(t.contains(&"warn:no new line at end of file".to_string()));
+    }
+
+    #[test]
+    fn line_continuation_and_columns() {
+        let ft = lex("config A\n\tdepends on B && \\\n\t\tC\n".into());
+        let c = ft.tokens.iter().find(|t| matches!(t.tok, Tok::Word(sp) if ft.text(sp) == "C")).unwrap();
+        assert_eq!((c.line, c.col), (3, 3));
     }
 }

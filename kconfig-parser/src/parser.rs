@@ -358,7 +358,7 @@ impl<'a> Parser<'a> {
             name: name.to_string(),
             source_line: self.stmt_line,
         });
-        let res = self.parse_tokens(&tokens.tokens);
+        let res = self.parse_tokens(&tokens);
         let frame = self.frames.pop();
         if let Some(f) = frame {
             self.stmt_line = f.source_line;
@@ -366,7 +366,8 @@ impl<'a> Parser<'a> {
         res
     }
 
-    fn parse_tokens(&mut self, toks: &[Token]) -> PResult<()> {
+    fn parse_tokens(&mut self, ft: &FileTokens) -> PResult<()> {
+        let toks = &ft.tokens[..];
         let mut i = 0;
         while i < toks.len() {
             let start = i;
@@ -375,13 +376,13 @@ impl<'a> Parser<'a> {
             }
             let stmt = &toks[start..i];
             i += 1; // the Eol
-            self.raw_statement(stmt)?;
+            self.raw_statement(ft, stmt)?;
         }
         Ok(())
     }
 
     /// Cooks a statement's raw tokens (expanding macros left to right) and runs it.
-    fn raw_statement(&mut self, stmt: &[Token]) -> PResult<()> {
+    fn raw_statement<'t>(&mut self, ft: &'t FileTokens, stmt: &'t [Token]) -> PResult<()> {
         let mut cooked: Vec<(CTok, Pos)> = Vec::with_capacity(stmt.len());
         let mut help: Option<(&str, u32)> = None;
         let mut first_line: Option<u32> = None;
@@ -394,7 +395,7 @@ impl<'a> Parser<'a> {
                     continue;
                 }
                 Tok::HelpText(h) => {
-                    help = Some((h.as_str(), t.line));
+                    help = Some((&**h, t.line));
                     continue;
                 }
                 _ => {}
@@ -405,10 +406,12 @@ impl<'a> Parser<'a> {
             }
             let c = match &t.tok {
                 Tok::Kw(kw) => CTok::Kw(*kw),
-                Tok::Word(w) => CTok::Word(Cow::Borrowed(w.as_str())),
+                Tok::Word(w) => CTok::Word(Cow::Borrowed(ft.text(*w))),
                 Tok::Op(o) => CTok::Op(*o),
-                Tok::AssignVal(v) => CTok::AssignVal(v.as_str()),
+                Tok::AssignVal(v) => CTok::AssignVal(ft.text(*v)),
+                Tok::Str(sp) => CTok::Str(Cow::Borrowed(ft.text(*sp))),
                 Tok::Macro(m) => {
+                    let m = ft.text(*m);
                     let name = self.cur_name().to_string();
                     self.pp.set_location(&name, t.line);
                     let (out, _) = self.pp.expand_token(m).map_err(|e| self.pp_err(e, pos))?;
@@ -421,8 +424,8 @@ impl<'a> Parser<'a> {
                     }
                     CTok::Word(Cow::Owned(out))
                 }
-                Tok::Str(pieces) => {
-                    if let [StrPiece::Lit(s)] = pieces.as_slice() {
+                Tok::StrPieces(pieces) => {
+                    if let [StrPiece::Lit(s)] = &pieces[..] {
                         CTok::Str(Cow::Borrowed(s.as_str()))
                     } else {
                         let name = self.cur_name().to_string();
