@@ -22,7 +22,8 @@ fn value_fits(ty: SymbolType, value: Option<&str>) -> bool {
         Some(v) => {
             let digits = v.strip_prefix('-').unwrap_or(v);
             !digits.is_empty()
-                && (digits.bytes().all(|c| c.is_ascii_digit()) && matches!(ty, SymbolType::Int | SymbolType::Hex)
+                && (digits.bytes().all(|c| c.is_ascii_digit())
+                    && matches!(ty, SymbolType::Int | SymbolType::Hex)
                     || digits.bytes().all(|c| c.is_ascii_hexdigit()) && ty == SymbolType::Hex)
         }
     }
@@ -46,7 +47,12 @@ fn assignments(config: &str) -> Vec<(&str, Option<&str>)> {
 fn check_tree(version: &str) {
     let tree = support::tree(version);
     let arches = support::arches(&tree);
-    assert!(arches.len() >= 20, "{}: only {} arches", tree.display(), arches.len());
+    assert!(
+        arches.len() >= 20,
+        "{}: only {} arches",
+        tree.display(),
+        arches.len()
+    );
     let failures = Mutex::new(Vec::<String>::new());
     let checked = Mutex::new(0usize);
     arches.par_iter().for_each(|arch| {
@@ -87,8 +93,16 @@ fn check_tree(version: &str) {
         }
     });
     let failures = failures.into_inner().unwrap();
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
-    assert!(*checked.lock().unwrap() > 100_000, "too few assignments checked");
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        *checked.lock().unwrap() > 100_000,
+        "too few assignments checked"
+    );
 }
 
 #[test]

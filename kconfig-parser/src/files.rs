@@ -42,7 +42,12 @@ impl TreeFiles {
     }
 
     fn load(&self, name: &str) -> Result<Arc<Entry>, String> {
-        if let Some(e) = self.files.lock().map_err(|_| "lock poisoned".to_string())?.get(name) {
+        if let Some(e) = self
+            .files
+            .lock()
+            .map_err(|_| "lock poisoned".to_string())?
+            .get(name)
+        {
             return e.clone();
         }
         let loaded = self.read_and_lex(name);
@@ -175,6 +180,8 @@ impl FileSource for MemoryFiles {
 
     fn line_text(&self, name: &str, line: u32) -> Option<String> {
         let (text, _) = self.files.get(name)?;
-        text.lines().nth(line.checked_sub(1)? as usize).map(|l| l.to_string())
+        text.lines()
+            .nth(line.checked_sub(1)? as usize)
+            .map(|l| l.to_string())
     }
 }

@@ -103,15 +103,31 @@ impl DepGraph {
                 let prop = m.prop(p);
                 let (kind, mut targets) = match prop.kind {
                     PropKind::Select | PropKind::Imply => {
-                        let kind = if prop.kind == PropKind::Select { EdgeKind::Selects } else { EdgeKind::Implies };
+                        let kind = if prop.kind == PropKind::Select {
+                            EdgeKind::Selects
+                        } else {
+                            EdgeKind::Implies
+                        };
                         if let Some(Expr::Symbol(t)) = &prop.expr {
                             g.add(id, *t, kind);
                         }
                         continue;
                     }
-                    PropKind::Default => (EdgeKind::DefaultFrom, prop.expr.as_ref().map(|e| non_const(m, e)).unwrap_or_default()),
+                    PropKind::Default => (
+                        EdgeKind::DefaultFrom,
+                        prop.expr
+                            .as_ref()
+                            .map(|e| non_const(m, e))
+                            .unwrap_or_default(),
+                    ),
                     PropKind::Prompt => (EdgeKind::VisibleIf, Vec::new()),
-                    PropKind::Range => (EdgeKind::RangeFrom, prop.expr.as_ref().map(|e| non_const(m, e)).unwrap_or_default()),
+                    PropKind::Range => (
+                        EdgeKind::RangeFrom,
+                        prop.expr
+                            .as_ref()
+                            .map(|e| non_const(m, e))
+                            .unwrap_or_default(),
+                    ),
                     _ => continue,
                 };
                 if let Some(v) = &prop.visible {
@@ -164,7 +180,11 @@ impl DepGraph {
             .graph
             .edges_directed(n, dir)
             .map(|e| {
-                let other = if dir == Direction::Outgoing { e.target() } else { e.source() };
+                let other = if dir == Direction::Outgoing {
+                    e.target()
+                } else {
+                    e.source()
+                };
                 (self.graph[other], *e.weight())
             })
             .collect();
@@ -187,7 +207,12 @@ impl DepGraph {
                     Walk::Dependencies => (cur, other),
                     Walk::Dependents => (other, cur),
                 };
-                steps.push(Step { depth: d + 1, from, to, kind });
+                steps.push(Step {
+                    depth: d + 1,
+                    from,
+                    to,
+                    kind,
+                });
                 if !seen[other.index()] {
                     seen[other.index()] = true;
                     queue.push_back((other, d + 1));
@@ -214,7 +239,8 @@ fn non_const(m: &Model, e: &Expr) -> Vec<SymbolId> {
 /// Renders the edges of a walk in Graphviz dot.
 pub fn to_dot(m: &Model, start: SymbolId, steps: &[Step]) -> String {
     let name = |s: SymbolId| m.sym(s).display_name().to_string();
-    let mut out = String::from("digraph kconfig {\n  rankdir=LR;\n  node [shape=box, fontname=monospace];\n");
+    let mut out =
+        String::from("digraph kconfig {\n  rankdir=LR;\n  node [shape=box, fontname=monospace];\n");
     out.push_str(&format!("  \"{}\" [style=bold];\n", name(start)));
     for st in steps {
         let style = match st.kind {

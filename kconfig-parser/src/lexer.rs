@@ -361,7 +361,10 @@ impl<'a> Lexer<'a> {
 
     fn rest_of_line(&self) -> &'a str {
         let bytes = &self.text.as_bytes()[self.pos..];
-        let end = bytes.iter().position(|&c| c == b'\n').unwrap_or(bytes.len());
+        let end = bytes
+            .iter()
+            .position(|&c| c == b'\n')
+            .unwrap_or(bytes.len());
         &self.text[self.pos..self.pos + end]
     }
 
@@ -392,7 +395,11 @@ impl<'a> Lexer<'a> {
                         let pos = self.pos;
                         self.newline();
                         self.help();
-                        self.out.push(Token { tok: Tok::Eol, line: self.line, col: self.col(pos.max(self.line_start)) });
+                        self.out.push(Token {
+                            tok: Tok::Eol,
+                            line: self.line,
+                            col: self.col(pos.max(self.line_start)),
+                        });
                         self.stmt_tokens = 0;
                     } else {
                         self.push(Tok::Eol, self.pos);
@@ -433,7 +440,13 @@ impl<'a> Lexer<'a> {
     /// its HELP state, `zconf_starthelp`).
     fn stmt_is_help(&self) -> bool {
         self.stmt_tokens == 1
-            && matches!(self.out.last(), Some(Token { tok: Tok::Kw(Keyword::Help), .. }))
+            && matches!(
+                self.out.last(),
+                Some(Token {
+                    tok: Tok::Kw(Keyword::Help),
+                    ..
+                })
+            )
     }
 
     fn word(&mut self) {
@@ -473,7 +486,10 @@ impl<'a> Lexer<'a> {
         self.pos += 1;
         // Fast path: no escape, no reference, closed on this line.
         let body = &bytes[self.pos..];
-        if let Some(n) = body.iter().position(|&b| matches!(b, b'$' | b'\\' | b'\n') || b == quote) {
+        if let Some(n) = body
+            .iter()
+            .position(|&b| matches!(b, b'$' | b'\\' | b'\n') || b == quote)
+        {
             if body[n] == quote {
                 let span = Span::new(self.pos, self.pos + n);
                 self.pos += n + 1;
@@ -488,7 +504,10 @@ impl<'a> Lexer<'a> {
             match c {
                 b'$' => {
                     let after = &bytes[self.pos + 1..];
-                    let line_len = after.iter().position(|&c| c == b'\n').unwrap_or(after.len());
+                    let line_len = after
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .unwrap_or(after.len());
                     match dollar_extent(&after[..line_len]) {
                         Some(0) => {
                             lit.push('$');
@@ -525,7 +544,10 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'\n' => {
-                    self.push(Tok::Warning("multi-line strings not supported".into()), start);
+                    self.push(
+                        Tok::Warning("multi-line strings not supported".into()),
+                        start,
+                    );
                     break;
                 }
                 _ if c == quote => {
@@ -565,7 +587,10 @@ impl<'a> Lexer<'a> {
             }
             let line = self.rest_of_line();
             let lb = line.as_bytes();
-            let ws = lb.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(lb.len());
+            let ws = lb
+                .iter()
+                .position(|&c| c != b' ' && c != b'\t')
+                .unwrap_or(lb.len());
             if ws == lb.len() {
                 // `[ \t]*\n`: a blank line; it ends the help when the next line starts at
                 // column 0 with a non-blank character.
@@ -664,7 +689,20 @@ mod tests {
         let t = toks("config FOO\n\tbool \"Foo\" if BAR && !BAZ\n");
         assert_eq!(
             t,
-            ["kw:config", "w:FOO", "EOL", "kw:bool", "s:Foo", "kw:if", "w:BAR", "op:&&", "op:!", "w:BAZ", "EOL", "EOL"]
+            [
+                "kw:config",
+                "w:FOO",
+                "EOL",
+                "kw:bool",
+                "s:Foo",
+                "kw:if",
+                "w:BAR",
+                "op:&&",
+                "op:!",
+                "w:BAZ",
+                "EOL",
+                "EOL"
+            ]
         );
     }
 
@@ -678,15 +716,26 @@ mod tests {
     #[test]
     fn assignment_value_is_raw_rest_of_line() {
         let t = toks("cc-option = $(success,foo $(1)) # not a comment\n");
-        assert_eq!(t[..3], ["w:cc-option", "op:=", "=:$(success,foo $(1)) # not a comment"]);
+        assert_eq!(
+            t[..3],
+            [
+                "w:cc-option",
+                "op:=",
+                "=:$(success,foo $(1)) # not a comment"
+            ]
+        );
         assert_eq!(toks("x :=\n"), ["w:x", "op::=", "EOL", "EOL"]);
     }
 
     #[test]
     fn help_text_deindents_and_ends_on_outdent() {
-        let src = "config A\n\tbool\n\thelp\n\t  Line one.\n\n\t    indented\n\t  last\n\nconfig B\n";
+        let src =
+            "config A\n\tbool\n\thelp\n\t  Line one.\n\n\t    indented\n\t  last\n\nconfig B\n";
         let t = toks(src);
-        assert!(t.contains(&"help:Line one.\n\n  indented\nlast\n".to_string()), "{t:?}");
+        assert!(
+            t.contains(&"help:Line one.\n\n  indented\nlast\n".to_string()),
+            "{t:?}"
+        );
         assert!(t.contains(&"w:B".to_string()));
     }
 
@@ -717,7 +766,11 @@ mod tests {
     #[test]
     fn line_continuation_and_columns() {
         let ft = lex("config A\n\tdepends on B && \\\n\t\tC\n".into());
-        let c = ft.tokens.iter().find(|t| matches!(t.tok, Tok::Word(sp) if ft.text(sp) == "C")).unwrap();
+        let c = ft
+            .tokens
+            .iter()
+            .find(|t| matches!(t.tok, Tok::Word(sp) if ft.text(sp) == "C"))
+            .unwrap();
         assert_eq!((c.line, c.col), (3, 3));
     }
 }

@@ -103,7 +103,9 @@ struct RunnerOracle<'r>(&'r crate::shell::ShellRunner);
 
 impl ShellOracle for RunnerOracle<'_> {
     fn shell(&self, cmd: &str) -> Option<(String, Vec<u8>)> {
-        self.0.lookup(cmd).map(|o| (o.stdout.clone(), o.stderr.clone()))
+        self.0
+            .lookup(cmd)
+            .map(|o| (o.stdout.clone(), o.stderr.clone()))
     }
 }
 
@@ -113,11 +115,16 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     use crate::shell::{CacheMode, ShellRunner};
     let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
     let t = std::time::Instant::now();
-    let env = crate::kbuild::KbuildEnv::new(tree, opts.arch.as_deref()).map_err(|e| LoadError::Other(e.to_string()))?;
+    let env = crate::kbuild::KbuildEnv::new(tree, opts.arch.as_deref())
+        .map_err(|e| LoadError::Other(e.to_string()))?;
     let mode = if opts.no_cache {
         CacheMode::MemoryOnly
     } else {
-        CacheMode::Disk(opts.cache_dir.clone().unwrap_or_else(crate::shell::default_cache_dir))
+        CacheMode::Disk(
+            opts.cache_dir
+                .clone()
+                .unwrap_or_else(crate::shell::default_cache_dir),
+        )
     };
     let runner = ShellRunner::new(&env, mode).map_err(|e| LoadError::Shell(e.to_string()))?;
     let files = TreeFiles::new(&env.tree);
@@ -132,7 +139,9 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     let oracle = RunnerOracle(&runner);
     let mut stats = LoadStats::default();
     let mut run = |cmds: &[String]| runner.run_batch(cmds).map_err(|e| e.to_string());
-    let out = parse_rounds(&files, "Kconfig", dialect, &getenv, &oracle, &mut run, &mut stats)?;
+    let out = parse_rounds(
+        &files, "Kconfig", dialect, &getenv, &oracle, &mut run, &mut stats,
+    )?;
     if stats.commands_run > 0 {
         runner.save().map_err(|e| LoadError::Shell(e.to_string()))?;
     }
@@ -140,7 +149,11 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     stats.setup_ms = setup_ms;
     stats.prefetch_ms = prefetch_ms;
     stats.parse_ms = ms(t);
-    let ParseOutput { mut model, mut messages, env_used } = out;
+    let ParseOutput {
+        mut model,
+        mut messages,
+        env_used,
+    } = out;
     let t = std::time::Instant::now();
     messages.extend(crate::finalize::menu_finalize(&mut model, v));
     stats.finalize_ms = ms(t);

@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use crate::expr::{CmpOp, Expr};
 use crate::lexer::{FileTokens, Keyword, Op, StrPiece, Tok, Token};
-use crate::model::{flags, FileId, Menu, MenuId, MenuKind, Model, PropId, PropKind, Property, SymbolId, SymbolType};
+use crate::model::{
+    flags, FileId, Menu, MenuId, MenuKind, Model, PropId, PropKind, Property, SymbolId, SymbolType,
+};
 use crate::preprocess::{Flavor, Output, PreprocessError, Preprocessor};
 
 /// Where the parser gets a file's tokens and text from.
@@ -57,7 +59,10 @@ pub struct ParseError {
 
 impl ParseError {
     fn render(&self) -> String {
-        let mut s = format!("{}:{}:{}: error: {}", self.file, self.line, self.col, self.message);
+        let mut s = format!(
+            "{}:{}:{}: error: {}",
+            self.file, self.line, self.col, self.message
+        );
         if let Some(src) = &self.source_line {
             let num = self.line.to_string();
             s.push_str(&format!("\n {num} | {src}\n {} | ", " ".repeat(num.len())));
@@ -240,8 +245,14 @@ impl<'a> Parser<'a> {
                 file,
                 line: m.line,
                 col: 1,
-                message: format!("missing end statement for this entry: '{}' is never closed", b.kind.name()),
-                hint: Some(format!("add 'end{}' at the end of the block", b.kind.name())),
+                message: format!(
+                    "missing end statement for this entry: '{}' is never closed",
+                    b.kind.name()
+                ),
+                hint: Some(format!(
+                    "add 'end{}' at the end of the block",
+                    b.kind.name()
+                )),
             });
         }
         if !self.modules_defined {
@@ -275,7 +286,10 @@ impl<'a> Parser<'a> {
     }
 
     fn cur_name(&self) -> &str {
-        self.frames.last().map(|f| f.name.as_str()).unwrap_or("<none>")
+        self.frames
+            .last()
+            .map(|f| f.name.as_str())
+            .unwrap_or("<none>")
     }
 
     fn err(&self, pos: Pos, message: impl Into<String>, hint: Option<String>) -> ParseError {
@@ -320,7 +334,8 @@ impl<'a> Parser<'a> {
 
     fn parse_file(&mut self, name: &str, source_pos: Option<Pos>) -> PResult<()> {
         if self.frames.iter().any(|f| f.name == name) {
-            let mut msg = format!("Recursive inclusion detected.\nInclusion path:\n  current file : {name}");
+            let mut msg =
+                format!("Recursive inclusion detected.\nInclusion path:\n  current file : {name}");
             let mut line = self.stmt_line;
             for f in self.frames.iter().rev() {
                 msg.push_str(&format!("\n  included from: {}:{}", f.name, line));
@@ -386,8 +401,12 @@ impl<'a> Parser<'a> {
         let mut cooked: Vec<(CTok, Pos)> = Vec::with_capacity(stmt.len());
         let mut help: Option<(&str, u32)> = None;
         let mut first_line: Option<u32> = None;
+        let mut vanished: Vec<&str> = Vec::new();
         for t in stmt {
-            let pos = Pos { line: t.line, col: t.col };
+            let pos = Pos {
+                line: t.line,
+                col: t.col,
+            };
             match &t.tok {
                 Tok::Warning(w) => {
                     let text = format!("{}:{}:warning: {}\n", self.cur_name(), t.line, w);
@@ -420,6 +439,7 @@ impl<'a> Parser<'a> {
                         if cooked.is_empty() {
                             first_line = None;
                         }
+                        vanished.push(m);
                         continue;
                     }
                     CTok::Word(Cow::Owned(out))
@@ -434,9 +454,9 @@ impl<'a> Parser<'a> {
                         for p in pieces {
                             match p {
                                 StrPiece::Lit(l) => s.push_str(l),
-                                StrPiece::Dollar(d) => {
-                                    s.push_str(&self.pp.expand_dollar(d).map_err(|e| self.pp_err(e, pos))?)
-                                }
+                                StrPiece::Dollar(d) => s.push_str(
+                                    &self.pp.expand_dollar(d).map_err(|e| self.pp_err(e, pos))?,
+                                ),
                             }
                         }
                         self.flush_pp_output();
@@ -450,7 +470,19 @@ impl<'a> Parser<'a> {
         if cooked.is_empty() {
             return Ok(());
         }
-        self.statement(&cooked, help)
+        self.statement(&cooked, help).map_err(|mut e| {
+            if !vanished.is_empty() {
+                // The C lexer drops a token that expands to nothing; say so, since that is
+                // usually why the statement no longer parses (a failing $(shell,...)).
+                let list: Vec<String> = vanished.iter().map(|m| format!("`{m}`")).collect();
+                let note = format!("{} expanded to nothing on this line, and an empty expansion is no token at all", list.join(", "));
+                e.hint = Some(match e.hint.take() {
+                    Some(h) => format!("{h}\n  = note: {note}"),
+                    None => note,
+                });
+            }
+            e
+        })
     }
 
     fn statement(&mut self, t: &[(CTok, Pos)], help: Option<(&str, u32)>) -> PResult<()> {
@@ -459,10 +491,16 @@ impl<'a> Parser<'a> {
         let pos0 = t[0].1;
         // Assignment: WORD op value (the lexer switched to ASSIGN_VAL).
         if t.len() >= 2 {
-            if let (CTok::Word(name), CTok::Op(op @ (Op::Equal | Op::ColonEqual | Op::PlusEqual))) = (&t[0].0, &t[1].0) {
+            if let (CTok::Word(name), CTok::Op(op @ (Op::Equal | Op::ColonEqual | Op::PlusEqual))) =
+                (&t[0].0, &t[1].0)
+            {
                 self.close_entry(Some(pos0))?;
                 if self.in_choice() {
-                    return Err(self.err(pos0, "invalid statement: variable assignment inside a choice", None));
+                    return Err(self.err(
+                        pos0,
+                        "invalid statement: variable assignment inside a choice",
+                        None,
+                    ));
                 }
                 let value = match t.get(2) {
                     Some((CTok::AssignVal(v), _)) => *v,
@@ -477,7 +515,9 @@ impl<'a> Parser<'a> {
                 // variable_add runs after the newline was read: yylineno is the next line.
                 self.pp.set_location(&file, pos0.line + 1);
                 let name = name.to_string();
-                self.pp.assign(&name, value, flavor).map_err(|e| self.pp_err(e, pos0))?;
+                self.pp
+                    .assign(&name, value, flavor)
+                    .map_err(|e| self.pp_err(e, pos0))?;
                 self.flush_pp_output();
                 return Ok(());
             }
@@ -503,7 +543,11 @@ impl<'a> Parser<'a> {
         match kw {
             K::Mainmenu => {
                 if !first_statement {
-                    return Err(self.err(pos0, "invalid statement: 'mainmenu' must be the first statement of the tree", None));
+                    return Err(self.err(
+                        pos0,
+                        "invalid statement: 'mainmenu' must be the first statement of the tree",
+                        None,
+                    ));
                 }
                 let mut c = Cur::new(t, 1);
                 let text = self.expect_str(&mut c)?;
@@ -514,7 +558,11 @@ impl<'a> Parser<'a> {
             K::Config | K::Menuconfig => {
                 self.close_entry(Some(pos0))?;
                 if kw == K::Menuconfig && self.in_choice() {
-                    return Err(self.err(pos0, "invalid statement: 'menuconfig' inside a choice", Some("only config, comment and if are allowed in a choice".into())));
+                    return Err(self.err(
+                        pos0,
+                        "invalid statement: 'menuconfig' inside a choice",
+                        Some("only config, comment and if are allowed in a choice".into()),
+                    ));
                 }
                 let mut c = Cur::new(t, 1);
                 let name = self.expect_word(&mut c, "a symbol name")?;
@@ -523,14 +571,29 @@ impl<'a> Parser<'a> {
                 if !self.dialect.new_choices {
                     self.model.sym_mut(sym).flags |= flags::OPTIONAL;
                 }
-                self.add_entry(Some(sym), if kw == K::Config { MenuKind::Config } else { MenuKind::MenuConfig });
-                self.entry = if kw == K::Config { Entry::Config } else { Entry::MenuConfig };
+                self.add_entry(
+                    Some(sym),
+                    if kw == K::Config {
+                        MenuKind::Config
+                    } else {
+                        MenuKind::MenuConfig
+                    },
+                );
+                self.entry = if kw == K::Config {
+                    Entry::Config
+                } else {
+                    Entry::MenuConfig
+                };
                 Ok(())
             }
             K::Choice => {
                 self.close_entry(Some(pos0))?;
                 if self.in_choice() {
-                    return Err(self.err(pos0, "invalid statement: a choice inside a choice", None));
+                    return Err(self.err(
+                        pos0,
+                        "invalid statement: a choice inside a choice",
+                        None,
+                    ));
                 }
                 let mut c = Cur::new(t, 1);
                 let sym = if self.dialect.new_choices {
@@ -568,14 +631,23 @@ impl<'a> Parser<'a> {
                     _ => "if",
                 };
                 let Some(top) = self.blocks.last().copied() else {
-                    return Err(self.err(pos0, format!("'end{name}' without a matching '{name}'"), None));
+                    return Err(self.err(
+                        pos0,
+                        format!("'end{name}' without a matching '{name}'"),
+                        None,
+                    ));
                 };
                 if top.kind.name() != name {
                     let m = self.model.menu(top.menu);
                     return Err(self.err(
                         pos0,
                         format!("unexpected 'end{name}' within {} block", top.kind.name()),
-                        Some(format!("the open block is the '{}' at {}:{}", top.kind.name(), self.model.file_name(m.file), m.line)),
+                        Some(format!(
+                            "the open block is the '{}' at {}:{}",
+                            top.kind.name(),
+                            self.model.file_name(m.file),
+                            m.line
+                        )),
                     ));
                 }
                 let m = self.model.menu(top.menu);
@@ -583,7 +655,11 @@ impl<'a> Parser<'a> {
                     return Err(self.err(
                         pos0,
                         format!("'end{name}' in different file than '{name}'"),
-                        Some(format!("the '{name}' is at {}:{}", self.model.file_name(m.file), m.line)),
+                        Some(format!(
+                            "the '{name}' is at {}:{}",
+                            self.model.file_name(m.file),
+                            m.line
+                        )),
                     ));
                 }
                 self.blocks.pop();
@@ -601,14 +677,21 @@ impl<'a> Parser<'a> {
                 self.add_entry(None, MenuKind::If);
                 self.add_dep(Some(e));
                 self.add_menu();
-                self.blocks.push(Block { kind: BlockKind::If, menu: self.current_menu });
+                self.blocks.push(Block {
+                    kind: BlockKind::If,
+                    menu: self.current_menu,
+                });
                 self.entry = Entry::None;
                 Ok(())
             }
             K::Menu => {
                 self.close_entry(Some(pos0))?;
                 if self.in_choice() {
-                    return Err(self.err(pos0, "invalid statement: 'menu' inside a choice", Some("only config, comment and if are allowed in a choice".into())));
+                    return Err(self.err(
+                        pos0,
+                        "invalid statement: 'menu' inside a choice",
+                        Some("only config, comment and if are allowed in a choice".into()),
+                    ));
                 }
                 let mut c = Cur::new(t, 1);
                 let text = self.expect_str(&mut c)?;
@@ -631,7 +714,11 @@ impl<'a> Parser<'a> {
             K::Source => {
                 self.close_entry(Some(pos0))?;
                 if self.in_choice() {
-                    return Err(self.err(pos0, "invalid statement: 'source' inside a choice", None));
+                    return Err(self.err(
+                        pos0,
+                        "invalid statement: 'source' inside a choice",
+                        None,
+                    ));
                 }
                 let mut c = Cur::new(t, 1);
                 let name = self.expect_str(&mut c)?;
@@ -654,9 +741,23 @@ impl<'a> Parser<'a> {
         let allowed = match self.entry {
             Entry::Config | Entry::MenuConfig => matches!(
                 kw,
-                K::Bool | K::Tristate | K::Int | K::Hex | K::String | K::Prompt | K::Default | K::DefBool
-                    | K::DefTristate | K::Select | K::Imply | K::Range | K::Modules | K::Option | K::Depends
-                    | K::Help | K::Transitional
+                K::Bool
+                    | K::Tristate
+                    | K::Int
+                    | K::Hex
+                    | K::String
+                    | K::Prompt
+                    | K::Default
+                    | K::DefBool
+                    | K::DefTristate
+                    | K::Select
+                    | K::Imply
+                    | K::Range
+                    | K::Modules
+                    | K::Option
+                    | K::Depends
+                    | K::Help
+                    | K::Transitional
             ),
             Entry::Choice => {
                 matches!(kw, K::Prompt | K::Bool | K::Default | K::Depends | K::Help)
@@ -675,7 +776,11 @@ impl<'a> Parser<'a> {
                 Entry::Menu => "a menu takes only 'visible if' and 'depends on'".to_string(),
                 Entry::Comment => "a comment takes only 'depends on'".to_string(),
             };
-            return Err(self.err(pos0, format!("invalid statement: '{}' ({what})", kw.as_str()), None));
+            return Err(self.err(
+                pos0,
+                format!("invalid statement: '{}' ({what})", kw.as_str()),
+                None,
+            ));
         }
         let mut c = Cur::new(t, 1);
         match kw {
@@ -736,7 +841,11 @@ impl<'a> Parser<'a> {
                 let cond = self.if_expr(&mut c)?;
                 self.expect_end(&c)?;
                 let s = self.model.lookup(&name);
-                let kind = if kw == K::Select { PropKind::Select } else { PropKind::Imply };
+                let kind = if kw == K::Select {
+                    PropKind::Select
+                } else {
+                    PropKind::Imply
+                };
                 self.add_prop(kind, Some(Expr::Symbol(s)), cond);
             }
             K::Range => {
@@ -774,7 +883,11 @@ impl<'a> Parser<'a> {
                             match self.model.defconfig_list {
                                 None => self.model.defconfig_list = Some(s),
                                 Some(d) if d != s => {
-                                    return Err(self.err(pos0, "trying to redefine defconfig symbol", None))
+                                    return Err(self.err(
+                                        pos0,
+                                        "trying to redefine defconfig symbol",
+                                        None,
+                                    ))
                                 }
                                 _ => {}
                             }
@@ -790,21 +903,27 @@ impl<'a> Parser<'a> {
                     "env" => {
                         // option env="NAME" (before 4.18): a default from the environment.
                         let name = match (c.next(), c.next()) {
-                            (Some((CTok::Op(Op::Equal), _)), Some((CTok::Str(n), _))) => n.to_string(),
+                            (Some((CTok::Op(Op::Equal), _)), Some((CTok::Str(n), _))) => {
+                                n.to_string()
+                            }
                             _ => return Err(self.err(pos0, "expected option env=\"NAME\"", None)),
                         };
                         self.expect_end(&c)?;
-                        let value = self.pp.expand_string(&format!("$({name})")).unwrap_or_default();
+                        let value = self
+                            .pp
+                            .expand_string(&format!("$({name})"))
+                            .unwrap_or_default();
                         let s = self.model.lookup_const(&value);
                         self.add_prop(PropKind::Default, Some(Expr::Symbol(s)), None);
                     }
-                    _ => {
-                        return Err(self.err(
-                            pos0,
-                            format!("unknown option \"{what}\""),
-                            Some("known options: modules, defconfig_list, allnoconfig_y, env=\"NAME\"".into()),
-                        ))
-                    }
+                    _ => return Err(self.err(
+                        pos0,
+                        format!("unknown option \"{what}\""),
+                        Some(
+                            "known options: modules, defconfig_list, allnoconfig_y, env=\"NAME\""
+                                .into(),
+                        ),
+                    )),
                 }
             }
             K::Depends => {
@@ -853,7 +972,10 @@ impl<'a> Parser<'a> {
                         "warning: '{name}' defined with more than one help text -- only the last one will be used"
                     ));
                 }
-                if text.trim_matches([' ', '\x0c', '\n', '\r', '\t', '\x0b']).is_empty() {
+                if text
+                    .trim_matches([' ', '\x0c', '\n', '\r', '\t', '\x0b'])
+                    .is_empty()
+                {
                     self.zconfprint(&format!("warning: '{name}' defined with blank help text"));
                 }
                 self.stmt_line = saved;
@@ -871,10 +993,16 @@ impl<'a> Parser<'a> {
         };
         if self.modules_defined {
             let cur = self.model.sym(s).display_name().to_string();
-            let old = self.model.sym(self.model.modules_sym).display_name().to_string();
+            let old = self
+                .model
+                .sym(self.model.modules_sym)
+                .display_name()
+                .to_string();
             return Err(self.err(
                 pos,
-                format!("symbol '{cur}' redefines option 'modules' already defined by symbol '{old}'"),
+                format!(
+                    "symbol '{cur}' redefines option 'modules' already defined by symbol '{old}'"
+                ),
                 None,
             ));
         }
@@ -941,7 +1069,10 @@ impl<'a> Parser<'a> {
             }
             Entry::Menu => {
                 self.add_menu();
-                self.blocks.push(Block { kind: BlockKind::Menu, menu: self.current_menu });
+                self.blocks.push(Block {
+                    kind: BlockKind::Menu,
+                    menu: self.current_menu,
+                });
             }
             Entry::Choice => {
                 let m = self.current_entry;
@@ -958,7 +1089,10 @@ impl<'a> Parser<'a> {
                     });
                 }
                 self.add_menu();
-                self.blocks.push(Block { kind: BlockKind::Choice, menu: self.current_menu });
+                self.blocks.push(Block {
+                    kind: BlockKind::Choice,
+                    menu: self.current_menu,
+                });
                 self.current_choice = Some(self.current_menu);
             }
             Entry::Comment | Entry::None => {}
@@ -1006,7 +1140,11 @@ impl<'a> Parser<'a> {
     /// `menu_end_menu`
     fn end_menu(&mut self) {
         self.last_entry_ptr = LastPtr::Next(self.current_menu);
-        self.current_menu = self.model.menu(self.current_menu).parent.unwrap_or(self.model.root);
+        self.current_menu = self
+            .model
+            .menu(self.current_menu)
+            .parent
+            .unwrap_or(self.model.root);
     }
 
     /// `menu_add_dep`
@@ -1060,13 +1198,23 @@ impl<'a> Parser<'a> {
         let p = self.add_prop(kind, None, dep);
         let mut text = text;
         if text.starts_with(|c: char| c.is_ascii_whitespace() || c == '\x0b') {
-            let w = format!("{}:{}:warning: leading whitespace ignored\n", self.cur_name(), self.stmt_line);
+            let w = format!(
+                "{}:{}:warning: leading whitespace ignored\n",
+                self.cur_name(),
+                self.stmt_line
+            );
             self.warn(w);
-            text = text.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b').to_string();
+            text = text
+                .trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b')
+                .to_string();
         }
         let m = self.current_entry;
         if self.model.menu(m).prompt.is_some() {
-            let w = format!("{}:{}:warning: prompt redefined\n", self.cur_name(), self.stmt_line);
+            let w = format!(
+                "{}:{}:warning: prompt redefined\n",
+                self.cur_name(),
+                self.stmt_line
+            );
             self.warn(w);
         }
         if kind == PropKind::Prompt {
@@ -1092,7 +1240,10 @@ impl<'a> Parser<'a> {
             None => Ok(()),
             Some((tok, pos)) => Err(self.err(
                 pos,
-                format!("syntax error: unexpected {} at the end of the statement", tok.describe()),
+                format!(
+                    "syntax error: unexpected {} at the end of the statement",
+                    tok.describe()
+                ),
                 Some("expected the end of the line".into()),
             )),
         }
@@ -1101,16 +1252,32 @@ impl<'a> Parser<'a> {
     fn expect_str(&self, c: &mut Cur) -> PResult<String> {
         match c.next() {
             Some((CTok::Str(s), _)) => Ok(s.to_string()),
-            Some((other, pos)) => Err(self.err(*pos, format!("syntax error: unexpected {}", other.describe()), Some("expected a quoted string".into()))),
-            None => Err(self.err(c.end_pos(), "syntax error: unexpected end of line", Some("expected a quoted string".into()))),
+            Some((other, pos)) => Err(self.err(
+                *pos,
+                format!("syntax error: unexpected {}", other.describe()),
+                Some("expected a quoted string".into()),
+            )),
+            None => Err(self.err(
+                c.end_pos(),
+                "syntax error: unexpected end of line",
+                Some("expected a quoted string".into()),
+            )),
         }
     }
 
     fn expect_word(&self, c: &mut Cur, what: &str) -> PResult<String> {
         match c.next() {
             Some((CTok::Word(w), _)) => Ok(w.to_string()),
-            Some((other, pos)) => Err(self.err(*pos, format!("syntax error: unexpected {}", other.describe()), Some(format!("expected {what}")))),
-            None => Err(self.err(c.end_pos(), "syntax error: unexpected end of line", Some(format!("expected {what}")))),
+            Some((other, pos)) => Err(self.err(
+                *pos,
+                format!("syntax error: unexpected {}", other.describe()),
+                Some(format!("expected {what}")),
+            )),
+            None => Err(self.err(
+                c.end_pos(),
+                "syntax error: unexpected end of line",
+                Some(format!("expected {what}")),
+            )),
         }
     }
 
@@ -1128,8 +1295,16 @@ impl<'a> Parser<'a> {
         match c.next() {
             Some((CTok::Word(w), _)) => Ok(self.model.lookup(w)),
             Some((CTok::Str(s), _)) => Ok(self.model.lookup_const(s)),
-            Some((other, pos)) => Err(self.err(*pos, format!("syntax error: unexpected {}", other.describe()), Some("expected a symbol or a quoted string".into()))),
-            None => Err(self.err(c.end_pos(), "syntax error: unexpected end of line", Some("expected a symbol or a quoted string".into()))),
+            Some((other, pos)) => Err(self.err(
+                *pos,
+                format!("syntax error: unexpected {}", other.describe()),
+                Some("expected a symbol or a quoted string".into()),
+            )),
+            None => Err(self.err(
+                c.end_pos(),
+                "syntax error: unexpected end of line",
+                Some("expected a symbol or a quoted string".into()),
+            )),
         }
     }
 
@@ -1165,8 +1340,16 @@ impl<'a> Parser<'a> {
                 let e = self.expr(c)?;
                 match c.next() {
                     Some((CTok::Op(Op::CloseParen), _)) => Ok(e),
-                    Some((other, pos)) => Err(self.err(*pos, format!("syntax error: unexpected {}", other.describe()), Some("expected ')'".into()))),
-                    None => Err(self.err(c.end_pos(), "syntax error: unexpected end of line", Some("expected ')'".into()))),
+                    Some((other, pos)) => Err(self.err(
+                        *pos,
+                        format!("syntax error: unexpected {}", other.describe()),
+                        Some("expected ')'".into()),
+                    )),
+                    None => Err(self.err(
+                        c.end_pos(),
+                        "syntax error: unexpected end of line",
+                        Some("expected ')'".into()),
+                    )),
                 }
             }
             _ => {
@@ -1211,10 +1394,23 @@ impl<'s, 't> Cur<'s, 't> {
         }
         r
     }
+    /// The position just after the statement's last token.
     fn end_pos(&self) -> Pos {
         self.t
             .last()
-            .map(|(_, p)| Pos { line: p.line, col: p.col + 1 })
+            .map(|(t, p)| {
+                let len = match t {
+                    CTok::Kw(k) => k.as_str().len(),
+                    CTok::Word(w) => w.len(),
+                    CTok::Str(s) => s.len() + 2,
+                    CTok::Op(o) => o.as_str().len(),
+                    CTok::AssignVal(v) => v.len(),
+                };
+                Pos {
+                    line: p.line,
+                    col: p.col + len as u32,
+                }
+            })
             .unwrap_or(Pos { line: 0, col: 1 })
     }
 }

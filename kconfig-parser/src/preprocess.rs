@@ -115,7 +115,12 @@ impl<'a> Preprocessor<'a> {
     }
 
     /// `variable_add`: an assignment statement.
-    pub fn assign(&mut self, name: &str, value: &str, flavor: Flavor) -> Result<(), PreprocessError> {
+    pub fn assign(
+        &mut self,
+        name: &str,
+        value: &str,
+        flavor: Flavor,
+    ) -> Result<(), PreprocessError> {
         let (flavor, append) = match self.vars.get(name) {
             Some(v) if flavor == Flavor::Append => (v.flavor, true),
             Some(_) => (flavor, false),
@@ -195,7 +200,8 @@ impl<'a> Preprocessor<'a> {
                 continue;
             }
             let end = p >= bytes.len()
-                || (token && !(bytes[p].is_ascii_alphanumeric() || bytes[p] == b'_' || bytes[p] == b'-'));
+                || (token
+                    && !(bytes[p].is_ascii_alphanumeric() || bytes[p] == b'_' || bytes[p] == b'-'));
             if end {
                 break;
             }
@@ -279,7 +285,11 @@ impl<'a> Preprocessor<'a> {
     }
 
     /// `variable_expand`
-    fn variable_expand(&mut self, name: &str, args: &[String]) -> Result<Option<String>, PreprocessError> {
+    fn variable_expand(
+        &mut self,
+        name: &str,
+        args: &[String],
+    ) -> Result<Option<String>, PreprocessError> {
         let Some(v) = self.vars.get_mut(name) else {
             return Ok(None);
         };
@@ -305,7 +315,11 @@ impl<'a> Preprocessor<'a> {
     }
 
     /// `function_expand`: the built-in functions.
-    fn function_expand(&mut self, name: &str, args: &[String]) -> Result<Option<String>, PreprocessError> {
+    fn function_expand(
+        &mut self,
+        name: &str,
+        args: &[String],
+    ) -> Result<Option<String>, PreprocessError> {
         let (min, max) = match name {
             "error-if" | "warning-if" => (2, 2),
             "filename" | "lineno" => (0, 0),
@@ -327,8 +341,10 @@ impl<'a> Preprocessor<'a> {
             }
             "warning-if" => {
                 if args[0] == "y" {
-                    self.output
-                        .push(Output::Stderr(format!("{}:{}: {}\n", self.file, self.line, args[1])));
+                    self.output.push(Output::Stderr(format!(
+                        "{}:{}: {}\n",
+                        self.file, self.line, args[1]
+                    )));
                 }
                 String::new()
             }
@@ -352,8 +368,9 @@ impl<'a> Preprocessor<'a> {
         match self.shell.shell(cmd) {
             Some((stdout, stderr)) => {
                 if !stderr.is_empty() {
-                    self.output
-                        .push(Output::Stderr(String::from_utf8_lossy(&stderr).into_owned()));
+                    self.output.push(Output::Stderr(
+                        String::from_utf8_lossy(&stderr).into_owned(),
+                    ));
                 }
                 stdout
             }
@@ -402,7 +419,8 @@ mod tests {
     struct Echo;
     impl ShellOracle for Echo {
         fn shell(&self, cmd: &str) -> Option<(String, Vec<u8>)> {
-            cmd.strip_prefix("echo ").map(|s| (s.to_string(), Vec::new()))
+            cmd.strip_prefix("echo ")
+                .map(|s| (s.to_string(), Vec::new()))
         }
     }
 
@@ -419,17 +437,30 @@ mod tests {
         let envf = env;
         let mut pp = Preprocessor::new(&envf, &Echo);
         pp.set_location("Kconfig", 3);
-        pp.assign("success", "$(shell,echo $(1))", Flavor::Recursive).unwrap();
+        pp.assign("success", "$(shell,echo $(1))", Flavor::Recursive)
+            .unwrap();
         pp.assign("cc", "$(CC)", Flavor::Simple).unwrap();
         pp.assign("flags", "-a", Flavor::Recursive).unwrap();
         pp.assign("flags", "-b", Flavor::Append).unwrap();
         assert_eq!(pp.expand_string("$(success,y)").unwrap(), "y");
         assert_eq!(pp.expand_string("[$(cc)] $(flags)").unwrap(), "[gcc] -a -b");
-        assert_eq!(pp.expand_string("arch/$(SRCARCH)/Kconfig").unwrap(), "arch/x86/Kconfig");
+        assert_eq!(
+            pp.expand_string("arch/$(SRCARCH)/Kconfig").unwrap(),
+            "arch/x86/Kconfig"
+        );
         assert_eq!(pp.expand_string("$(UNDEFINED)x").unwrap(), "x");
-        assert_eq!(pp.expand_string("$(filename):$(lineno)").unwrap(), "Kconfig:3");
+        assert_eq!(
+            pp.expand_string("$(filename):$(lineno)").unwrap(),
+            "Kconfig:3"
+        );
         assert_eq!(pp.expand_string("a$b").unwrap(), "a$b");
-        assert_eq!(pp.env_used, vec![("CC".into(), "gcc".into()), ("SRCARCH".into(), "x86".into())]);
+        assert_eq!(
+            pp.env_used,
+            vec![
+                ("CC".into(), "gcc".into()),
+                ("SRCARCH".into(), "x86".into())
+            ]
+        );
     }
 
     #[test]
@@ -448,7 +479,10 @@ mod tests {
         pp.set_location("Kconfig", 1);
         pp.assign("a", "$(a)", Flavor::Recursive).unwrap();
         let e = pp.expand_string("$(a)").unwrap_err();
-        assert_eq!(e.message, "Recursive variable 'a' references itself (eventually)");
+        assert_eq!(
+            e.message,
+            "Recursive variable 'a' references itself (eventually)"
+        );
         let e = std::thread::Builder::new()
             .stack_size(256 << 20)
             .spawn(move || {
@@ -469,11 +503,17 @@ mod tests {
         let mut pp = Preprocessor::new(&envf, &Echo);
         pp.set_location("init/Kconfig", 7);
         assert_eq!(pp.expand_string("$(warning-if,y,careful)").unwrap(), "");
-        assert_eq!(pp.output, vec![Output::Stderr("init/Kconfig:7: careful\n".into())]);
+        assert_eq!(
+            pp.output,
+            vec![Output::Stderr("init/Kconfig:7: careful\n".into())]
+        );
         let e = pp.expand_string("$(error-if,y,stop)").unwrap_err();
         assert_eq!(e.to_string(), "init/Kconfig:7: stop");
         assert!(pp.expand_string("$(info)").is_err());
-        assert!(pp.expand_string("$(shell,unknown-cmd)").unwrap().contains(PENDING));
+        assert!(pp
+            .expand_string("$(shell,unknown-cmd)")
+            .unwrap()
+            .contains(PENDING));
         assert_eq!(pp.pending, vec!["unknown-cmd".to_string()]);
         let e = pp.expand_string("$(foo").unwrap_err();
         assert_eq!(e.message, "unterminated reference to 'foo': missing ')'");

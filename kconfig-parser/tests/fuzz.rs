@@ -17,7 +17,14 @@ struct FakeShell;
 
 impl ShellOracle for FakeShell {
     fn shell(&self, cmd: &str) -> Option<(String, Vec<u8>)> {
-        Some((if cmd.contains("&&") { "y".into() } else { cmd.chars().take(20).collect() }, Vec::new()))
+        Some((
+            if cmd.contains("&&") {
+                "y".into()
+            } else {
+                cmd.chars().take(20).collect()
+            },
+            Vec::new(),
+        ))
     }
 }
 
@@ -42,17 +49,29 @@ fn load(text: &str) -> Vec<Result<usize, String>> {
             for v in [(6, 1), (6, 12)] {
                 let mut stats = LoadStats::default();
                 let mut run = |_: &[String]| -> Result<(), String> { Ok(()) };
-                let res = parse_rounds(&files, "Kconfig", Dialect::for_version(v.0, v.1), &env, &FakeShell, &mut run, &mut stats);
+                let res = parse_rounds(
+                    &files,
+                    "Kconfig",
+                    Dialect::for_version(v.0, v.1),
+                    &env,
+                    &FakeShell,
+                    &mut run,
+                    &mut stats,
+                );
                 out.push(match res {
                     Ok(mut parsed) => {
                         kconfig_parser::finalize::menu_finalize(&mut parsed.model, v);
-                        let errs = kconfig_parser::depcheck::check_recursive_deps(&mut parsed.model, v);
+                        let errs =
+                            kconfig_parser::depcheck::check_recursive_deps(&mut parsed.model, v);
                         let _graph = kconfig_parser::graph::DepGraph::build(&parsed.model);
                         Ok(errs.len())
                     }
                     Err(LoadError::Parse(e)) => {
                         // A located error: file, line and a message.
-                        assert!(!e.file.is_empty() && !e.message.is_empty(), "unlocated error: {e:?}");
+                        assert!(
+                            !e.file.is_empty() && !e.message.is_empty(),
+                            "unlocated error: {e:?}"
+                        );
                         Err(e.to_string())
                     }
                     Err(e) => Err(e.to_string()),
@@ -66,14 +85,83 @@ fn load(text: &str) -> Vec<Result<usize, String>> {
 }
 
 const VOCABULARY: &[&str] = &[
-    "config", "menuconfig", "choice", "endchoice", "menu", "endmenu", "if", "endif", "source",
-    "comment", "mainmenu", "bool", "tristate", "int", "hex", "string", "prompt", "default",
-    "def_bool", "def_tristate", "depends", "on", "select", "imply", "range", "help", "visible",
-    "optional", "modules", "option", "transitional", "A", "B", "FOO_BAR", "MODULES", "y", "m", "n",
-    "0x10", "42", "-1", "\"text\"", "'q'", "\"other/Kconfig\"", "\"Kconfig\"", "&&", "||", "!", "=",
-    "!=", "<", "<=", ">", ">=", "(", ")", ":=", "+=", "$(", "$(shell,true && echo)", "$(SRCARCH)",
-    "$(info,hi)", "$(warning-if,y,w)", "$(error-if,y,e)", "$(1)", "$(f,x)", "f", "#", "\\\n", "\n",
-    "\n", "\n", "\t", "  ", " ", "\"", "@",
+    "config",
+    "menuconfig",
+    "choice",
+    "endchoice",
+    "menu",
+    "endmenu",
+    "if",
+    "endif",
+    "source",
+    "comment",
+    "mainmenu",
+    "bool",
+    "tristate",
+    "int",
+    "hex",
+    "string",
+    "prompt",
+    "default",
+    "def_bool",
+    "def_tristate",
+    "depends",
+    "on",
+    "select",
+    "imply",
+    "range",
+    "help",
+    "visible",
+    "optional",
+    "modules",
+    "option",
+    "transitional",
+    "A",
+    "B",
+    "FOO_BAR",
+    "MODULES",
+    "y",
+    "m",
+    "n",
+    "0x10",
+    "42",
+    "-1",
+    "\"text\"",
+    "'q'",
+    "\"other/Kconfig\"",
+    "\"Kconfig\"",
+    "&&",
+    "||",
+    "!",
+    "=",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "(",
+    ")",
+    ":=",
+    "+=",
+    "$(",
+    "$(shell,true && echo)",
+    "$(SRCARCH)",
+    "$(info,hi)",
+    "$(warning-if,y,w)",
+    "$(error-if,y,e)",
+    "$(1)",
+    "$(f,x)",
+    "f",
+    "#",
+    "\\\n",
+    "\n",
+    "\n",
+    "\n",
+    "\t",
+    "  ",
+    " ",
+    "\"",
+    "@",
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
@@ -103,17 +191,21 @@ fn entry() -> impl Strategy<Value = String> {
         "\thelp\n\t  text\n\n\t  more\n",
         "",
     ]);
-    (name, ty, prop::collection::vec(opt, 0..4)).prop_map(|(n, t, o)| format!("config {n}\n\t{t}\n{}", o.concat()))
+    (name, ty, prop::collection::vec(opt, 0..4))
+        .prop_map(|(n, t, o)| format!("config {n}\n\t{t}\n{}", o.concat()))
 }
 
 fn structured() -> impl Strategy<Value = String> {
     let leaf = entry().boxed();
     leaf.prop_recursive(4, 40, 6, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 1..5).prop_map(|v| format!("menu \"m\"\n{}endmenu\n", v.concat())),
-            prop::collection::vec(inner.clone(), 1..5).prop_map(|v| format!("if A && !B\n{}endif\n", v.concat())),
+            prop::collection::vec(inner.clone(), 1..5)
+                .prop_map(|v| format!("menu \"m\"\n{}endmenu\n", v.concat())),
+            prop::collection::vec(inner.clone(), 1..5)
+                .prop_map(|v| format!("if A && !B\n{}endif\n", v.concat())),
             // A choice holds config entries only.
-            prop::collection::vec(entry(), 1..4).prop_map(|v| format!("choice\n\tprompt \"c\"\n{}endchoice\n", v.concat())),
+            prop::collection::vec(entry(), 1..4)
+                .prop_map(|v| format!("choice\n\tprompt \"c\"\n{}endchoice\n", v.concat())),
             prop::collection::vec(inner, 1..5).prop_map(|v| v.concat()),
         ]
     })

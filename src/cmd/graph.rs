@@ -73,7 +73,10 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 "dependencies": json_edges(m, &deps),
                 "dependents": json_edges(m, &rdeps),
             });
-            println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+            );
         }
         Format::Dot => {
             let mut all = deps.clone();
@@ -89,11 +92,23 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             }
             println!("depends on / reads:");
             for st in &deps {
-                println!("  {}{} {} {}", "  ".repeat(st.depth - 1), m.sym(st.from).display_name(), st.kind.forward(), m.sym(st.to).display_name());
+                println!(
+                    "  {}{} {} {}",
+                    "  ".repeat(st.depth - 1),
+                    m.sym(st.from).display_name(),
+                    st.kind.forward(),
+                    m.sym(st.to).display_name()
+                );
             }
             println!("depended on by:");
             for st in &rdeps {
-                println!("  {}{} {} {}", "  ".repeat(st.depth - 1), m.sym(st.to).display_name(), st.kind.backward(), m.sym(st.from).display_name());
+                println!(
+                    "  {}{} {} {}",
+                    "  ".repeat(st.depth - 1),
+                    m.sym(st.to).display_name(),
+                    st.kind.backward(),
+                    m.sym(st.from).display_name()
+                );
             }
         }
     }

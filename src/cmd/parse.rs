@@ -55,16 +55,28 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         load_ms: elapsed.as_secs_f64() * 1000.0,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let s = &report.summary;
-    println!("tree:      {} (Linux {}, ARCH={} SRCARCH={})", report.tree, report.kernelversion, report.arch, report.srcarch);
+    println!(
+        "tree:      {} (Linux {}, ARCH={} SRCARCH={})",
+        report.tree, report.kernelversion, report.arch, report.srcarch
+    );
     println!("files:     {}", s.files);
     let types: Vec<String> = s.by_type.iter().map(|(t, n)| format!("{n} {t}")).collect();
     println!("symbols:   {} ({})", s.symbols, types.join(", "));
-    println!("           {} defined more than once, {} referenced but never defined", s.multiply_defined, s.undefined_references);
-    println!("menus:     {} menus, {} choices, {} comments, {} if blocks", s.menus, s.choices, s.comments, s.if_blocks);
+    println!(
+        "           {} defined more than once, {} referenced but never defined",
+        s.multiply_defined, s.undefined_references
+    );
+    println!(
+        "menus:     {} menus, {} choices, {} comments, {} if blocks",
+        s.menus, s.choices, s.comments, s.if_blocks
+    );
     println!("props:     {}", s.properties);
     println!("modules:   {}", s.modules_symbol);
     println!("warnings:  {}", report.warnings.len());
