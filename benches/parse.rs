@@ -9,8 +9,14 @@ use kconfig_parser::loader::{load_tree, LoadOptions};
 
 fn tree(version: &str) -> PathBuf {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/kernel-tree.sh");
-    let out = Command::new(script).arg(version).output().expect("run scripts/kernel-tree.sh");
-    assert!(out.status.success(), "scripts/kernel-tree.sh {version} failed");
+    let out = Command::new(script)
+        .arg(version)
+        .output()
+        .expect("run scripts/kernel-tree.sh");
+    assert!(
+        out.status.success(),
+        "scripts/kernel-tree.sh {version} failed"
+    );
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
@@ -43,7 +49,9 @@ fn walk_kconfig_files(tree: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![tree.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {

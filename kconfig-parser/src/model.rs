@@ -451,6 +451,14 @@ impl Model {
         }
     }
 
+    /// The children of a menu node given by reference (see [`Model::children`]).
+    pub fn children_of(&self, menu: &Menu) -> MenuChildren<'_> {
+        MenuChildren {
+            model: self,
+            next: menu.list,
+        }
+    }
+
     /// The properties of a symbol of one kind, in order.
     pub fn props_of(&self, sym: SymbolId, kind: PropKind) -> impl Iterator<Item = PropId> + '_ {
         self.sym(sym)

@@ -16,6 +16,18 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also list the tree's files, symbols, menus or choices (repeatable).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub list: Vec<List>,
+}
+
+/// What `--list` lists.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    Files,
+    Symbols,
+    Menus,
+    Choices,
 }
 
 #[derive(serde::Serialize)]
@@ -27,6 +39,8 @@ struct Report<'a> {
     #[serde(flatten)]
     summary: TreeSummary,
     warnings: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lists: Option<Listing>,
     load: &'a kconfig_parser::loader::LoadStats,
     load_ms: f64,
 }
@@ -44,6 +58,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             Output::Stdout(_) => None,
         })
         .collect();
+    let lists = (!a.list.is_empty()).then(|| Listing::of(&tree.model, &a.list));
     let report = Report {
         tree: a.tree.tree.display().to_string(),
         arch: &tree.env.arch,
@@ -51,6 +66,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         kernelversion: tree.env.version.kernelversion(),
         summary: TreeSummary::of(&tree.model),
         warnings,
+        lists,
         load: &tree.stats,
         load_ms: elapsed.as_secs_f64() * 1000.0,
     };
@@ -60,6 +76,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         );
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(l) = &report.lists {
+        l.print();
     }
     let s = &report.summary;
     println!(
@@ -85,4 +104,101 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         report.load_ms, report.load.rounds, report.load.commands_run
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The entries `--list` asked for.
+#[derive(serde::Serialize, Default)]
+struct Listing {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    files: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    symbols: Vec<SymbolEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    menus: Vec<MenuEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    choices: Vec<MenuEntry>,
+}
+
+#[derive(serde::Serialize)]
+struct SymbolEntry {
+    name: String,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    defined_at: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct MenuEntry {
+    prompt: String,
+    at: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    members: Vec<String>,
+}
+
+impl Listing {
+    fn of(m: &kconfig_parser::model::Model, what: &[List]) -> Self {
+        use kconfig_parser::model::MenuKind;
+        let at = |menu: &kconfig_parser::model::Menu| format!("{}:{}", m.file_name(menu.file), menu.line);
+        let prompt = |menu: &kconfig_parser::model::Menu| {
+            menu.prompt
+                .and_then(|p| m.prop(p).text.clone())
+                .unwrap_or_default()
+        };
+        let mut l = Listing::default();
+        for w in what {
+            match w {
+                List::Files => l.files = m.files.iter().map(|f| f.name.clone()).collect(),
+                List::Symbols => {
+                    l.symbols = m
+                        .config_symbols()
+                        .map(|s| {
+                            let sym = m.sym(s);
+                            SymbolEntry {
+                                name: sym.display_name().to_string(),
+                                ty: sym.ty.name(),
+                                defined_at: sym.menus.iter().map(|&mm| at(m.menu(mm))).collect(),
+                            }
+                        })
+                        .collect()
+                }
+                List::Menus | List::Choices => {
+                    let kind = if *w == List::Menus { MenuKind::Menu } else { MenuKind::Choice };
+                    let entries = m
+                        .menus
+                        .iter()
+                        .filter(|menu| menu.kind == kind)
+                        .map(|menu| MenuEntry {
+                            prompt: prompt(menu),
+                            at: at(menu),
+                            members: m
+                                .children_of(menu)
+                                .filter_map(|c| m.menu(c).sym)
+                                .map(|s| m.sym(s).display_name().to_string())
+                                .collect(),
+                        })
+                        .collect();
+                    if *w == List::Menus {
+                        l.menus = entries;
+                    } else {
+                        l.choices = entries;
+                    }
+                }
+            }
+        }
+        l
+    }
+
+    fn print(&self) {
+        for f in &self.files {
+            println!("file    {f}");
+        }
+        for s in &self.symbols {
+            println!("symbol  {} {} {}", s.name, s.ty, s.defined_at.join(" "));
+        }
+        for (kind, list) in [("menu", &self.menus), ("choice", &self.choices)] {
+            for e in list {
+                println!("{kind:<7} \"{}\" {} {}", e.prompt, e.at, e.members.join(" "));
+            }
+        }
+    }
 }
