@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Times, in one run, a full load of a tree's Kconfig by ktailor against the tree's own conf.
 # conf cannot load without also configuring, so its side is `conf --olddefconfig` on an empty
-# .config (load plus one evaluation); ktailor's side is `ktailor parse` (load only).
+# .config (load plus one evaluation), run directly with kbuild's environment (`ktailor env`)
+# and through make; ktailor's side is `ktailor parse` (load only), with a warm and a cold
+# $(shell,...) cache.
 #
 #   scripts/bench-load.sh [VERSION] [ARCH]        defaults: 6.1 x86_64
 set -euo pipefail
@@ -15,9 +17,20 @@ cargo build --release -q
 ktailor="$PWD/target/release/ktailor"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+# conf run directly: kbuild's environment, in the O= directory, writing to a scratch file.
+{
+    echo '#!/usr/bin/env bash'
+    echo 'set -e'
+    printf 'cd %q\n' "$obj"
+    printf 'exec env -u LC_ALL -u GREP_OPTIONS'
+    while IFS= read -r kv; do printf ' %q' "$kv"; done < <("$ktailor" env --tree "$tree" --arch "$arch")
+    printf ' KCONFIG_CONFIG=%q %q -s --olddefconfig Kconfig\n' "$scratch/conf.config" "$obj/scripts/kconfig/conf"
+} > "$scratch/conf.sh"
+chmod +x "$scratch/conf.sh"
 "$ktailor" parse --tree "$tree" --arch "$arch" >/dev/null   # fill the shell cache
 hyperfine --warmup 2 --runs 10 --export-markdown "$scratch/result.md" \
     -n "ktailor parse (warm cache)" "$ktailor parse --tree $tree --arch $arch" \
     -n "ktailor parse --no-cache" "$ktailor parse --tree $tree --arch $arch --no-cache" \
-    -n "conf olddefconfig (make)" "make -s -C $tree O=$obj ARCH=$arch KCONFIG_CONFIG=$scratch/.config olddefconfig"
+    -n "conf --olddefconfig (direct)" "$scratch/conf.sh" \
+    -n "make olddefconfig" "make -s -C $tree O=$obj ARCH=$arch KCONFIG_CONFIG=$scratch/make.config olddefconfig"
 cat "$scratch/result.md"

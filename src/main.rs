@@ -21,6 +21,8 @@ enum Command {
     Parse(cmd::parse::Args),
     /// Show what a symbol depends on and what depends on it.
     Graph(cmd::graph::Args),
+    /// Print the environment kbuild gives the tree's conf (NAME=VALUE lines).
+    Env(cmd::env::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(a) => cmd::parse::run(a),
         Command::Graph(a) => cmd::graph::run(a),
+        Command::Env(a) => cmd::env::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! One module per subcommand; shared argument groups and helpers live here.
 
+pub mod env;
 pub mod graph;
 pub mod parse;
 
