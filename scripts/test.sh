@@ -5,4 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/kernel-tree.sh 6.1 >/dev/null
 scripts/kernel-tree.sh 6.12 >/dev/null
-cargo test --workspace --release --all-targets "$@"
+status=0
+cargo test --workspace --release --all-targets "$@" || status=$?
+
+# The tests run Kconfig's commands and the trees' own conf, as root on the project's machines.
+# A conf run with KCONFIG_CONFIG=/dev/null (conf_write renames the file it replaces to NAME.old,
+# then moves its output in) turns /dev/null into a regular file that every later command reads
+# and writes. Say so loudly, whatever the tests said.
+if [ ! -c /dev/null ] || [ "$(stat -c %t:%T /dev/null)" != "1:3" ]; then
+    echo "test.sh: FAIL: /dev/null is no longer the null device:" >&2
+    ls -la /dev/null* >&2 || true
+    echo "test.sh: repair it as root: rm -f /dev/null && mknod -m 666 /dev/null c 1 3" >&2
+    status=1
+fi
+exit "$status"

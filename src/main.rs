@@ -21,6 +21,8 @@ enum Command {
     Parse(cmd::parse::Args),
     /// Show what a symbol depends on and what depends on it.
     Graph(cmd::graph::Args),
+    /// Run a conf target (olddefconfig, defconfig, savedefconfig, all*config, ...).
+    Config(cmd::config::Args),
     /// Print the environment kbuild gives the tree's conf (NAME=VALUE lines).
     Env(cmd::env::Args),
 }
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Parse(a) => cmd::parse::run(a),
         Command::Graph(a) => cmd::graph::run(a),
         Command::Env(a) => cmd::env::run(a),
+        Command::Config(a) => cmd::config::run(a),
     };
     match result {
         Ok(code) => code,

@@ -7,8 +7,11 @@
 //! choice member's sanity (`choice_check_sanity`).
 
 use crate::expr::Expr;
-use crate::expr_simplify::{ExprType, KernelVersion};
+use crate::expr_simplify::KernelVersion;
 use crate::model::{flags, MenuId, Model, PropId, PropKind, SymbolId};
+
+mod leaves;
+use leaves::{Leaves, SymExpr};
 
 /// Whether the release has the choices of the 6.11 rewrite (choices found through the menu
 /// tree, `sym_get_choice_menu`), with the dependency check and messages that came with them.
@@ -39,18 +42,31 @@ pub fn strhash(name: &str) -> u32 {
 /// the empty symbol are not in the table. The order within a bucket is the order of the symbol
 /// ids, so it is faithful when the parser creates symbols in `sym_lookup`'s order.
 pub fn symbol_hash_order(m: &Model, v: KernelVersion) -> Vec<SymbolId> {
-    let size = symbol_hashsize(v);
-    let mut keyed: Vec<(u32, std::cmp::Reverse<u32>)> = (4..m.symbols.len() as u32)
+    let size = symbol_hashsize(v) as usize;
+    let ids = 4..m.symbols.len() as u32;
+    let buckets: Vec<u32> = ids
+        .clone()
         .map(|i| {
-            let bucket = m.symbols[i as usize]
+            m.symbols[i as usize]
                 .name
                 .as_deref()
-                .map_or(0, |n| strhash(n) % size);
-            (bucket, std::cmp::Reverse(i))
+                .map_or(0, |n| strhash(n) % size as u32)
         })
         .collect();
-    keyed.sort_unstable();
-    keyed.into_iter().map(|(_, i)| SymbolId(i.0)).collect()
+    // A counting sort by bucket; newest first within a bucket.
+    let mut start = vec![0usize; size + 1];
+    for &b in &buckets {
+        start[b as usize + 1] += 1;
+    }
+    for i in 1..=size {
+        start[i] += start[i - 1];
+    }
+    let mut order = vec![SymbolId(0); buckets.len()];
+    for (i, &b) in ids.zip(&buckets).rev() {
+        order[start[b as usize]] = SymbolId(i);
+        start[b as usize] += 1;
+    }
+    order
 }
 
 /// `menu_next`: the next menu node after `menu` in depth-first order, without leaving `root`.
@@ -153,6 +169,8 @@ impl DepCheck {
 
 struct Checker<'a> {
     m: &'a Model,
+    /// The symbols of the expressions to check.
+    leaves: &'a Leaves,
     v: KernelVersion,
     /// The symbols' flags, where SYMBOL_CHECK and SYMBOL_CHECKED are set and cleared.
     flags: Vec<u32>,
@@ -173,8 +191,10 @@ pub fn check_recursive_deps(m: &mut Model, v: KernelVersion) -> Vec<String> {
 /// count of errors. Leaves SYMBOL_CHECKED set on the symbols checked, as conf does.
 pub fn check_recursive_deps_report(m: &mut Model, v: KernelVersion) -> DepCheck {
     let model: &Model = m;
+    let leaves = Leaves::build(model, v);
     let mut c = Checker {
         m: model,
+        leaves: &leaves,
         v,
         flags: model.symbols.iter().map(|s| s.flags).collect(),
         stack: Vec::new(),
@@ -213,7 +233,7 @@ pub fn check_recursive_deps_report(m: &mut Model, v: KernelVersion) -> DepCheck 
     DepCheck { messages, errors }
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     /// `sym_is_choice`: 6.11 and later test for a symbol without a name.
     fn is_choice(&self, sym: SymbolId) -> bool {
         if has_menu_choices(self.v) {
@@ -411,21 +431,29 @@ impl Checker<'_> {
         out.push_str(&line);
     }
 
-    /// `sym_check_expr_deps`: the first symbol of `e` that closes a cycle.
-    fn sym_check_expr_deps(&mut self, e: Option<&Expr>) -> Option<SymbolId> {
-        match e? {
-            Expr::Or(l, r) | Expr::And(l, r) => self
-                .sym_check_expr_deps(Some(l))
-                .or_else(|| self.sym_check_expr_deps(Some(r))),
-            Expr::Not(c) => self.sym_check_expr_deps(Some(c)),
-            Expr::Cmp(_, a, b) => self.sym_check_deps(*a).or_else(|| self.sym_check_deps(*b)),
-            Expr::Symbol(s) => self.sym_check_deps(*s),
-            other => {
-                let t = ExprType::of(other).c_value(self.v);
+    /// `sym_check_expr_deps`: the first symbol of an expression that closes a cycle, from the
+    /// expression's [`Leaves`] entries.
+    fn sym_check_expr_deps(&mut self, entries: &[u32]) -> Option<SymbolId> {
+        for &entry in entries {
+            if entry & leaves::OOPS != 0 {
+                let t = entry & !leaves::OOPS;
                 self.messages.push(format!("Oops! How to check {t}?\n"));
-                None
+                continue;
+            }
+            if let Some(s) = self.check_leaf(SymbolId(entry)) {
+                return Some(s);
             }
         }
+        None
+    }
+
+    /// `sym_check_deps` of a symbol an expression names.
+    #[inline]
+    fn check_leaf(&mut self, sym: SymbolId) -> Option<SymbolId> {
+        if self.flags[sym.index()] & (flags::CHECK | flags::CHECKED) == flags::CHECKED {
+            return None;
+        }
+        self.sym_check_deps(sym)
     }
 
     /// `sym_check_sym_deps`: the symbol's dependencies, reverse dependencies, implications,
@@ -435,13 +463,14 @@ impl Checker<'_> {
         let top = self.push(sym);
         let s = m.sym(sym);
         let mut sym2 = None;
+        let leaves = self.leaves;
         for (which, e) in [
-            (StackExpr::DirDep, &s.dir_dep),
-            (StackExpr::RevDep, &s.rev_dep),
-            (StackExpr::Implied, &s.implied),
+            (StackExpr::DirDep, SymExpr::DirDep),
+            (StackExpr::RevDep, SymExpr::RevDep),
+            (StackExpr::Implied, SymExpr::Implied),
         ] {
             self.stack[top].expr = which;
-            sym2 = self.sym_check_expr_deps(e.as_ref());
+            sym2 = self.sym_check_expr_deps(leaves.sym(sym, e));
             if sym2.is_some() {
                 self.pop();
                 return sym2;
@@ -461,7 +490,7 @@ impl Checker<'_> {
                 continue;
             }
             self.stack[top].prop = Some(p);
-            sym2 = self.sym_check_expr_deps(prop.visible.as_ref());
+            sym2 = self.sym_check_expr_deps(leaves.visible(p));
             if sym2.is_some() {
                 break;
             }
@@ -469,7 +498,7 @@ impl Checker<'_> {
                 continue;
             }
             self.stack[top].expr = StackExpr::PropExpr;
-            sym2 = self.sym_check_expr_deps(prop.expr.as_ref());
+            sym2 = self.sym_check_expr_deps(leaves.default_value(p));
             if sym2.is_some() {
                 break;
             }

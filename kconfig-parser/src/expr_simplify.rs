@@ -21,6 +21,9 @@
 use crate::expr::{CmpOp, Expr};
 use crate::model::{flags, Model, SymbolId, SymbolType, SYM_MOD, SYM_NO, SYM_YES};
 
+mod dups;
+pub use dups::{expr_eliminate_dups, expr_eliminate_dups_and};
+
 /// A kernel release as (major, minor), as read from the tree's Makefile.
 pub type KernelVersion = (u32, u32);
 
@@ -427,176 +430,6 @@ fn join(
     }
 }
 
-/// The node at `path` (0 = left, 1 = right operand of `&&`/`||`) below `root`.
-fn node_at<'a>(root: &'a Expr, path: &[u8]) -> &'a Expr {
-    path.iter().fold(root, |e, &d| match e {
-        Expr::And(l, r) | Expr::Or(l, r) => {
-            if d == 0 {
-                l
-            } else {
-                r
-            }
-        }
-        // Paths only ever descend through && and ||.
-        other => other,
-    })
-}
-
-fn node_at_mut<'a>(root: &'a mut Expr, path: &[u8]) -> &'a mut Expr {
-    let mut e = root;
-    for &d in path {
-        e = match e {
-            Expr::And(l, r) | Expr::Or(l, r) => {
-                if d == 0 {
-                    l
-                } else {
-                    r
-                }
-            }
-            other => return other,
-        };
-    }
-    e
-}
-
-/// `expr_eliminate_dups1` of 6.1. `p1` and `p2` address `*ep1` and `*ep2` inside `root`; they may
-/// be the same slot or nested, as the C pointers are, and every step reads the live tree.
-fn expr_eliminate_dups1_v61(
-    m: &Model,
-    v: KernelVersion,
-    root: &mut Expr,
-    ty: ExprType,
-    p1: &mut Vec<u8>,
-    p2: &mut Vec<u8>,
-    count: &mut u32,
-) {
-    if ExprType::of(node_at(root, p1)) == ty {
-        for d in [0, 1] {
-            p1.push(d);
-            expr_eliminate_dups1_v61(m, v, root, ty, p1, p2, count);
-            p1.pop();
-        }
-        return;
-    }
-    if ExprType::of(node_at(root, p2)) == ty {
-        for d in [0, 1] {
-            p2.push(d);
-            expr_eliminate_dups1_v61(m, v, root, ty, p1, p2, count);
-            p2.pop();
-        }
-        return;
-    }
-    // e1 == e2: the same node, compared with itself.
-    if p1 == p2 {
-        return;
-    }
-    let t1 = ExprType::of(node_at(root, p1));
-    if matches!(t1, ExprType::Or | ExprType::And) {
-        let (mut q1, mut q2) = (p1.clone(), p1.clone());
-        expr_eliminate_dups1_v61(m, v, root, t1, &mut q1, &mut q2, count);
-    }
-    if let Some((yn, tmp)) = join(m, v, ty, node_at(root, p1), node_at(root, p2)) {
-        *node_at_mut(root, p1) = Expr::Symbol(yn);
-        *node_at_mut(root, p2) = tmp;
-        *count += 1;
-    }
-}
-
-/// `expr_eliminate_dups1` of 6.12: the leaves of `e1` against the leaves of `e2`, two separate
-/// trees.
-fn expr_eliminate_dups1_v612(
-    m: &Model,
-    v: KernelVersion,
-    ty: ExprType,
-    e1: &mut Expr,
-    e2: &mut Expr,
-    count: &mut u32,
-) {
-    if ExprType::of(e1) == ty {
-        if let Expr::And(l, r) | Expr::Or(l, r) = e1 {
-            expr_eliminate_dups1_v612(m, v, ty, l, e2, count);
-            expr_eliminate_dups1_v612(m, v, ty, r, e2, count);
-        }
-        return;
-    }
-    if ExprType::of(e2) == ty {
-        if let Expr::And(l, r) | Expr::Or(l, r) = e2 {
-            expr_eliminate_dups1_v612(m, v, ty, e1, l, count);
-            expr_eliminate_dups1_v612(m, v, ty, e1, r, count);
-        }
-        return;
-    }
-    if let Some((yn, tmp)) = join(m, v, ty, e1, e2) {
-        *e1 = Expr::Symbol(yn);
-        *e2 = tmp;
-        *count += 1;
-    }
-}
-
-/// `expr_eliminate_dups`: removes ("joins") duplicate and redundant operands, e.g.
-/// `A || B || A -> A || B` and `A && B && A=y -> A=y && B`.
-pub fn expr_eliminate_dups(m: &Model, v: KernelVersion, e: Option<Expr>) -> Option<Expr> {
-    let e = e?;
-    Some(if has_immutable_exprs(v) {
-        eliminate_dups_v612(m, v, e)
-    } else {
-        eliminate_dups_v61(m, v, e)
-    })
-}
-
-fn eliminate_dups_v61(m: &Model, v: KernelVersion, mut e: Expr) -> Expr {
-    loop {
-        let mut count = 0;
-        let ty = ExprType::of(&e);
-        if matches!(ty, ExprType::Or | ExprType::And) {
-            expr_eliminate_dups1_v61(
-                m,
-                v,
-                &mut e,
-                ty,
-                &mut Vec::new(),
-                &mut Vec::new(),
-                &mut count,
-            );
-        }
-        if count == 0 {
-            return e;
-        }
-        e = eliminate_yn_v61(e);
-    }
-}
-
-fn eliminate_dups_v612(m: &Model, v: KernelVersion, mut e: Expr) -> Expr {
-    loop {
-        let mut count = 0;
-        e = match e {
-            Expr::And(l, r) => eliminate_dups_level_v612(m, v, ExprType::And, *l, *r, &mut count),
-            Expr::Or(l, r) => eliminate_dups_level_v612(m, v, ExprType::Or, *l, *r, &mut count),
-            other => other,
-        };
-        e = eliminate_yn_v612(&e).unwrap_or(e);
-        if count == 0 {
-            return e;
-        }
-    }
-}
-
-/// The E_OR/E_AND branch of 6.12's `expr_eliminate_dups`: each side on its own (the nested calls
-/// keep their own `trans_count`), then the left leaves against the right leaves.
-fn eliminate_dups_level_v612(
-    m: &Model,
-    v: KernelVersion,
-    ty: ExprType,
-    l: Expr,
-    r: Expr,
-    count: &mut u32,
-) -> Expr {
-    let mut l = eliminate_dups_v612(m, v, l);
-    let mut r = eliminate_dups_v612(m, v, r);
-    expr_eliminate_dups1_v612(m, v, ty, &mut l, &mut r, count);
-    alloc_two(ty, l, r)
-}
-
 /// `expr_transform`: pushes negations down to the leaves and rewrites comparisons of bool
 /// symbols (`A=n -> !A`, `!(A || B) -> !A && !B`, `!y -> n`, ...). The "boolean symbol %s tested
 /// for 'm'?" notes that conf prints on stdout are appended to `stdout`.
@@ -719,6 +552,23 @@ fn transform(m: &Model, v: KernelVersion, e: Expr, stdout: &mut String) -> Expr 
             other => Expr::Not(Box::new(other)),
         },
         other => other,
+    }
+}
+
+/// Whether `e` tests a bool symbol for `m` (`A=m`, `A!=m`): the only nodes for which
+/// `expr_transform` prints a note, also after `expr_trans_compare` (which only adds `!` and
+/// comparisons with its own symbol). When false, transforming `e`, or `e` compared with `n`,
+/// prints nothing.
+pub fn expr_tests_bool_for_m(m: &Model, e: Option<&Expr>) -> bool {
+    match e {
+        Some(Expr::And(l, r) | Expr::Or(l, r)) => {
+            expr_tests_bool_for_m(m, Some(l)) || expr_tests_bool_for_m(m, Some(r))
+        }
+        Some(Expr::Not(c)) => expr_tests_bool_for_m(m, Some(c)),
+        Some(Expr::Cmp(CmpOp::Equal | CmpOp::Unequal, a, b)) => {
+            *b == SYM_MOD && m.sym(*a).ty == SymbolType::Bool
+        }
+        _ => false,
     }
 }
 

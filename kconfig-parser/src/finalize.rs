@@ -8,11 +8,22 @@
 
 use crate::expr::{CmpOp, Expr};
 use crate::expr_simplify::{
-    expr_contains_symbol, expr_depends_symbol, expr_eliminate_dups, expr_eliminate_eq, expr_is_yes,
-    expr_trans_compare, expr_transform, KernelVersion,
+    expr_contains_symbol, expr_depends_symbol, expr_eliminate_dups, expr_eliminate_dups_and,
+    expr_eliminate_eq, expr_is_yes, expr_tests_bool_for_m, expr_trans_compare, expr_transform,
+    KernelVersion,
 };
-use crate::model::{flags, MenuId, Model, PropKind, SymbolId, SymbolType, SYM_MOD, SYM_NO, SYM_YES};
+use crate::model::{
+    flags, MenuId, Model, PropId, PropKind, SymbolId, SymbolType, SYM_MOD, SYM_NO, SYM_YES,
+};
 use crate::preprocess::Output;
+
+/// The shape of a property's expression, as `sym_check_prop` looks at it.
+#[derive(Clone, Copy)]
+enum PropExpr {
+    Symbol(SymbolId),
+    Range(SymbolId, SymbolId),
+    Other,
+}
 
 /// The state `menu_finalize` needs besides the model.
 struct Finalizer<'m> {
@@ -78,9 +89,10 @@ fn rewrite_m(e: Option<Expr>, modules: SymbolId) -> Option<Expr> {
             Expr::Not(c) => Expr::Not(Box::new(rw(*c, modules))),
             Expr::Or(a, b) => Expr::Or(Box::new(rw(*a, modules)), Box::new(rw(*b, modules))),
             Expr::And(a, b) => Expr::And(Box::new(rw(*a, modules)), Box::new(rw(*b, modules))),
-            Expr::Symbol(s) if s == SYM_MOD => {
-                Expr::And(Box::new(Expr::Symbol(SYM_MOD)), Box::new(Expr::Symbol(modules)))
-            }
+            Expr::Symbol(s) if s == SYM_MOD => Expr::And(
+                Box::new(Expr::Symbol(SYM_MOD)),
+                Box::new(Expr::Symbol(modules)),
+            ),
             other => other,
         }
     }
@@ -103,7 +115,12 @@ impl Finalizer<'_> {
 
     fn warn_menu(&mut self, menu: MenuId, msg: &str) {
         let mm = self.m.menu(menu);
-        let t = format!("{}:{}:warning: {}\n", self.m.file_name(mm.file), mm.line, msg);
+        let t = format!(
+            "{}:{}:warning: {}\n",
+            self.m.file_name(mm.file),
+            mm.line,
+            msg
+        );
         self.messages.push(Output::Stderr(t));
     }
 
@@ -135,6 +152,15 @@ impl Finalizer<'_> {
         self.warn_menu(menu, &msg);
     }
 
+    /// The `basedep` of automatic submenu creation below `parent`: the visibility of its prompt
+    /// as `!= n`, transformed and without duplicates.
+    fn submenu_basedep(&mut self, parent: MenuId) -> Option<Expr> {
+        let vis = self.m.menu(parent).prompt.and_then(|p| self.m.prop(p).visible.as_ref());
+        let basedep = expr_trans_compare(vis, CmpOp::Unequal, SYM_NO);
+        let basedep = self.transform(basedep);
+        self.dups(basedep)
+    }
+
     fn children(&self, menu: MenuId) -> Vec<MenuId> {
         self.m.children(menu).collect()
     }
@@ -146,7 +172,9 @@ impl Finalizer<'_> {
         let modules = self.m.modules_sym;
 
         if self.m.menu(parent).list.is_some() {
-            let parentdep = if is_choice && !self.new_choices {
+            // The parent's dependency is taken out while its children are rewritten, and put
+            // back afterwards.
+            let (parentdep, restore_parentdep) = if is_choice && !self.new_choices {
                 let s = sym.unwrap_or(SYM_NO);
                 if self.m.sym(s).ty == SymbolType::Unknown {
                     // Find the first choice value to find out the choice type.
@@ -168,50 +196,58 @@ impl Finalizer<'_> {
                         }
                     }
                 }
-                Some(Expr::Symbol(s))
+                (Some(Expr::Symbol(s)), false)
             } else {
-                self.m.menu(parent).dep.clone()
+                (self.m.menu_mut(parent).dep.take(), true)
             };
 
-            for menu in self.children(parent) {
+            // The list does not change in this loop. `parentdep` is an `expr_eliminate_dups`
+            // result (the parent's own dependency, computed by this loop one level up, or the
+            // choice symbol), as `expr_eliminate_dups_and` requires.
+            let mut cur = self.m.menu(parent).list;
+            while let Some(menu) = cur {
+                cur = self.m.menu(menu).next;
                 let dep = self.m.menu_mut(menu).dep.take();
-                let basedep = rewrite_m(dep, modules);
-                let basedep = self.transform(basedep);
-                let basedep = Expr::and(parentdep.clone(), basedep);
-                let basedep = self.dups(basedep);
-                self.m.menu_mut(menu).dep = basedep.clone();
+                let dep = self.transform(rewrite_m(dep, modules));
+                let basedep = expr_eliminate_dups_and(self.m, self.v, parentdep.as_ref(), dep);
 
-                let props: Vec<_> = match self.m.menu(menu).sym {
-                    Some(s) => self.m.sym(s).props.clone(),
-                    None => self.m.menu(menu).prompt.into_iter().collect(),
+                // Every property of the symbol, or the prompt of a menu or comment.
+                let (owner, nprops) = match self.m.menu(menu).sym {
+                    Some(s) => (Some(s), self.m.sym(s).props.len()),
+                    None => (None, usize::from(self.m.menu(menu).prompt.is_some())),
                 };
-                for p in props {
+                for i in 0..nprops {
+                    let p = match owner {
+                        Some(s) => self.m.sym(s).props[i],
+                        None => self.m.menu(menu).prompt.unwrap_or(PropId(0)),
+                    };
                     if self.m.prop(p).menu != menu {
                         continue;
                     }
                     let vis = self.m.prop_mut(p).visible.take();
-                    let dep = rewrite_m(vis, modules);
-                    let dep = self.transform(dep);
-                    let dep = Expr::and(basedep.clone(), dep);
-                    let dep = self.dups(dep);
-                    self.m.prop_mut(p).visible = dep.clone();
-                    let kind = self.m.prop(p).kind;
-                    if matches!(kind, PropKind::Select | PropKind::Imply) {
-                        let Some(Expr::Symbol(es)) = self.m.prop(p).expr.clone() else {
-                            continue;
-                        };
-                        let me = self.m.menu(menu).sym.unwrap_or(SYM_NO);
-                        let term = Expr::and(Some(Expr::Symbol(me)), dep);
+                    let vis = self.transform(rewrite_m(vis, modules));
+                    let dep = expr_eliminate_dups_and(self.m, self.v, basedep.as_ref(), vis);
+                    let prop = self.m.prop(p);
+                    if let (PropKind::Select | PropKind::Imply, Some(Expr::Symbol(es))) =
+                        (prop.kind, &prop.expr)
+                    {
+                        let (kind, es) = (prop.kind, *es);
+                        let me = owner.unwrap_or(SYM_NO);
+                        let term = Expr::and(Some(Expr::Symbol(me)), dep.clone());
                         let target = self.m.sym_mut(es);
-                        if kind == PropKind::Select {
-                            let old = target.rev_dep.take();
-                            target.rev_dep = Expr::or(old, term);
+                        let slot = if kind == PropKind::Select {
+                            &mut target.rev_dep
                         } else {
-                            let old = target.implied.take();
-                            target.implied = Expr::or(old, term);
-                        }
+                            &mut target.implied
+                        };
+                        *slot = Expr::or(slot.take(), term);
                     }
+                    self.m.prop_mut(p).visible = dep;
                 }
+                self.m.menu_mut(menu).dep = basedep;
+            }
+            if restore_parentdep {
+                self.m.menu_mut(parent).dep = parentdep;
             }
 
             // Walk the list as it changes: automatic submenu creation moves later siblings
@@ -222,31 +258,32 @@ impl Finalizer<'_> {
                 cur = self.m.menu(menu).next;
             }
         } else if let Some(s) = sym.filter(|_| !(self.new_choices && inside_choice)) {
-            // Automatic submenu creation.
-            let basedep = self
-                .m
-                .menu(parent)
-                .prompt
-                .and_then(|p| self.m.prop(p).visible.clone());
-            let basedep = expr_trans_compare(basedep.as_ref(), CmpOp::Unequal, SYM_NO);
-            let basedep = self.transform(basedep);
-            let basedep = self.dups(basedep);
-
+            // Automatic submenu creation. `basedep` is only needed when a following entry
+            // mentions the symbol without depending on it outright, so it is computed then,
+            // unless computing it prints a note (it then comes first, as in C).
+            let vis = self.m.menu(parent).prompt.and_then(|p| self.m.prop(p).visible.as_ref());
+            let mut basedep = None;
+            if expr_tests_bool_for_m(self.m, vis) {
+                basedep = Some(self.submenu_basedep(parent));
+            }
             let mut last_menu: Option<MenuId> = None;
             let mut cur = self.m.menu(parent).next;
             while let Some(menu) = cur {
                 let dep = match self.m.menu(menu).prompt {
-                    Some(p) => self.m.prop(p).visible.clone(),
-                    None => self.m.menu(menu).dep.clone(),
+                    Some(p) => self.m.prop(p).visible.as_ref(),
+                    None => self.m.menu(menu).dep.as_ref(),
                 };
-                if !expr_contains_symbol(dep.as_ref(), s) {
+                if !expr_contains_symbol(dep, s) {
                     break;
                 }
-                if !expr_depends_symbol(dep.as_ref(), s) {
-                    let dep = expr_trans_compare(dep.as_ref(), CmpOp::Unequal, SYM_NO);
+                if !expr_depends_symbol(dep, s) {
+                    let dep = expr_trans_compare(dep, CmpOp::Unequal, SYM_NO);
+                    if basedep.is_none() {
+                        basedep = Some(self.submenu_basedep(parent));
+                    }
                     let dep = self.transform(dep);
                     let mut dep = self.dups(dep);
-                    let mut dep2 = basedep.clone();
+                    let mut dep2 = basedep.clone().flatten();
                     expr_eliminate_eq(self.m, self.v, &mut dep, &mut dep2);
                     if !expr_is_yes(dep2.as_ref()) {
                         break;
@@ -303,7 +340,10 @@ impl Finalizer<'_> {
                 if self.m.sym(s).ty == SymbolType::Unknown {
                     self.warn_menu(parent, "config symbol defined without type");
                 }
-                if !self.new_choices && self.m.sym(s).is_choice() && self.m.menu(parent).prompt.is_none() {
+                if !self.new_choices
+                    && self.m.sym(s).is_choice()
+                    && self.m.menu(parent).prompt.is_none()
+                {
                     self.warn_menu(parent, "choice must have a prompt");
                 }
                 self.check_prop(s);
@@ -358,7 +398,9 @@ impl Finalizer<'_> {
                 }
             }
         }
-        if self.m.sym(choice).ty == SymbolType::Tristate && self.m.sym(ms).ty != SymbolType::Tristate {
+        if self.m.sym(choice).ty == SymbolType::Tristate
+            && self.m.sym(ms).ty != SymbolType::Tristate
+        {
             let basedep = Expr::Cmp(CmpOp::Equal, choice, SYM_YES);
             let d = self.m.menu_mut(menu).dep.take();
             self.m.menu_mut(menu).dep = Expr::and(Some(basedep.clone()), d);
@@ -426,39 +468,66 @@ impl Finalizer<'_> {
                 || (t2 == SymbolType::Unknown
                     && string_valid(m.sym(sym).ty, m.sym(sym2).name.as_deref().unwrap_or("")))
         };
-        for p in self.m.sym(s).props.clone() {
+        for i in 0..self.m.sym(s).props.len() {
+            let p = self.m.sym(s).props[i];
             let ty = self.m.sym(s).ty;
-            let name = self.m.sym(s).display_name().to_string();
-            let prop = self.m.prop(p).clone();
+            let name = |m: &Model| m.sym(s).display_name().to_string();
+            let prop = self.m.prop(p);
+            // Only the shape of the expression matters here; the rest is not copied.
+            let expr = match prop.expr {
+                Some(Expr::Symbol(a)) => PropExpr::Symbol(a),
+                Some(Expr::Range(a, b)) => PropExpr::Range(a, b),
+                _ => PropExpr::Other,
+            };
             match prop.kind {
                 PropKind::Default => {
-                    let single = matches!(prop.expr, Some(Expr::Symbol(_)));
-                    if matches!(ty, SymbolType::String | SymbolType::Int | SymbolType::Hex) && !single {
-                        self.warn_prop(p, &format!("default for config symbol '{name}' must be a single symbol"));
+                    let single = matches!(expr, PropExpr::Symbol(_));
+                    if matches!(ty, SymbolType::String | SymbolType::Int | SymbolType::Hex)
+                        && !single
+                    {
+                        let msg = format!(
+                            "default for config symbol '{}' must be a single symbol",
+                            name(self.m)
+                        );
+                        self.warn_prop(p, &msg);
                     }
-                    let Some(Expr::Symbol(sym2)) = prop.expr else {
+                    let PropExpr::Symbol(sym2) = expr else {
                         continue;
                     };
-                    if matches!(ty, SymbolType::Hex | SymbolType::Int) && !validate_number(self.m, s, sym2) {
-                        self.warn_prop(p, &format!("'{name}': number is invalid"));
+                    if matches!(ty, SymbolType::Hex | SymbolType::Int)
+                        && !validate_number(self.m, s, sym2)
+                    {
+                        let msg = format!("'{}': number is invalid", name(self.m));
+                        self.warn_prop(p, &msg);
                     }
                     if self.m.sym(s).is_choice() && self.choice_of(sym2) != Some(s) {
                         let n2 = self.m.sym(sym2).display_name().to_string();
-                        self.warn_prop(p, &format!("choice default symbol '{n2}' is not contained in the choice"));
+                        self.warn_prop(
+                            p,
+                            &format!("choice default symbol '{n2}' is not contained in the choice"),
+                        );
                     }
                 }
                 PropKind::Select | PropKind::Imply => {
-                    let use_ = if prop.kind == PropKind::Select { "select" } else { "imply" };
-                    let Some(Expr::Symbol(sym2)) = prop.expr else {
+                    let use_ = if prop.kind == PropKind::Select {
+                        "select"
+                    } else {
+                        "imply"
+                    };
+                    let PropExpr::Symbol(sym2) = expr else {
                         continue;
                     };
                     let t2 = self.m.sym(sym2).ty;
                     if ty != SymbolType::Bool && ty != SymbolType::Tristate {
-                        self.warn_prop(
-                            p,
-                            &format!("config symbol '{name}' uses {use_}, but is not bool or tristate"),
+                        let msg = format!(
+                            "config symbol '{}' uses {use_}, but is not bool or tristate",
+                            name(self.m)
                         );
-                    } else if !matches!(t2, SymbolType::Unknown | SymbolType::Bool | SymbolType::Tristate) {
+                        self.warn_prop(p, &msg);
+                    } else if !matches!(
+                        t2,
+                        SymbolType::Unknown | SymbolType::Bool | SymbolType::Tristate
+                    ) {
                         let n2 = self.m.sym(sym2).display_name().to_string();
                         self.warn_prop(
                             p,
@@ -470,7 +539,7 @@ impl Finalizer<'_> {
                     if ty != SymbolType::Int && ty != SymbolType::Hex {
                         self.warn_prop(p, "range is only allowed for int or hex symbols");
                     }
-                    if let Some(Expr::Range(a, b)) = prop.expr {
+                    if let PropExpr::Range(a, b) = expr {
                         if !validate_number(self.m, s, a) || !validate_number(self.m, s, b) {
                             self.warn_prop(p, "range is invalid");
                         }

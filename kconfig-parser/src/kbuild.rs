@@ -54,6 +54,15 @@
 //!   an `arm64` uname to `SUBARCH=arm64`; 6.1's `Makefile.clang` derives `--target=` from
 //!   `CROSS_COMPILE` when set, 6.12's always from its per-arch table. Which variables exist is read
 //!   from the tree's own Makefiles, so other releases follow their own lists.
+//!
+//! # Without forking
+//!
+//! `uname -m/-r/-s` are read from `uname(2)`, which is all uname(1) does. The commands make
+//! itself runs (`$(CC) --version`, `$(RUSTC) --version`, powerpc's `$(NM) --help` probe) go
+//! through a [`ShellRunner`](crate::shell::ShellRunner) with make's post-processing, cached
+//! like Kconfig's `$(shell,...)` when [`KbuildOptions::cache`] says where: keyed by the
+//! environment, and valid only while the programs they run are the same files (a compiler
+//! upgrade re-runs them). A warm load therefore starts no process.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -94,6 +103,10 @@ pub enum KbuildError {
         /// The architectures of the tree, and the aliases the Makefile maps onto them.
         valid: Vec<String>,
     },
+    /// A command the Makefiles run (`$(CC) --version`, ...) could not be run or its answer not
+    /// be cached.
+    #[error("running the kbuild Makefiles' $(shell ...) commands: {0}")]
+    Shell(#[from] crate::shell::ShellError),
     /// `scripts/Makefile.clang` has no `--target=` for this architecture (make stops here too).
     #[error("CC is clang but {makefile} has no CLANG_TARGET_FLAGS_{srcarch}; set CROSS_COMPILE or use gcc")]
     ClangTarget {
@@ -187,6 +200,10 @@ pub struct KbuildOptions {
     pub make_vars: Vec<(String, String)>,
     /// The environment make starts with; `None` means this process's environment.
     pub env: Option<Vec<(OsString, OsString)>>,
+    /// Where the answers of the commands the Makefiles run (`$(CC) --version`, `$(RUSTC)
+    /// --version`, ...) are cached, next to those of Kconfig's `$(shell,...)` and validated the
+    /// same way (see [`crate::shell`]); `None` runs them every time.
+    pub cache: Option<crate::shell::CacheMode>,
 }
 
 /// The environment of conf for one tree and architecture.
@@ -205,6 +222,10 @@ pub struct KbuildEnv {
     pub vars: Vec<(String, String)>,
     /// Inherited variables make removes from conf's environment (`unexport`).
     pub unset: Vec<String>,
+    /// Problems met on the way that did not stop it (an ignored corrupt cache file, a
+    /// `/dev/null` put back), for the CLI to print. [`crate::loader::load_tree`] adds those of
+    /// its `$(shell,...)` runner.
+    pub warnings: Vec<String>,
     /// The environment make started with.
     base_env: Vec<(OsString, OsString)>,
 }
@@ -249,7 +270,8 @@ pub const NOT_REPRODUCED: &[&str] = &[
 impl KbuildEnv {
     /// The environment of `make O=DIR [ARCH=arch] xxxconfig` run from this process.
     /// `arch` acts as `ARCH=` on make's command line; `None` means kbuild's default
-    /// (`ARCH` from the environment, else `SUBARCH` from `uname -m`).
+    /// (`ARCH` from the environment, else `SUBARCH` from `uname -m`). Nothing is cached: the
+    /// Makefiles' commands run every time ([`KbuildOptions::cache`] caches them).
     pub fn new(tree: &Path, arch: Option<&str>) -> Result<Self, KbuildError> {
         Self::with_options(
             tree,
@@ -273,10 +295,16 @@ impl KbuildEnv {
             .unwrap_or_else(|| std::env::vars_os().collect());
         let files = TreeFiles::read(&tree)?;
         let host = Host::default();
+        let mode = opts
+            .cache
+            .clone()
+            .unwrap_or(crate::shell::CacheMode::MemoryOnly);
+        let make = crate::shell::ShellRunner::for_make(&tree, base_env.clone(), mode)?;
         let mut d = Derivation {
             tree: &tree,
             files: &files,
             host: &host,
+            make: &make,
             cmdline: opts.make_vars.iter().cloned().collect(),
             env: base_env
                 .iter()
@@ -295,6 +323,7 @@ impl KbuildEnv {
         let (arch, srcarch) = d.derive(&version)?;
         let vars = std::mem::take(&mut d.out);
         drop(d);
+        make.save()?;
         let unset = files.unexported();
         Ok(KbuildEnv {
             tree,
@@ -303,6 +332,7 @@ impl KbuildEnv {
             version,
             vars,
             unset,
+            warnings: make.warnings(),
             base_env,
         })
     }
@@ -394,3 +424,5 @@ use makefile::{make_assignment, read, TreeFiles};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod warm_load_tests;

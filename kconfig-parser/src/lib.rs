@@ -4,7 +4,9 @@
 //! then parsed in source order ([`parser`]) while the [`preprocess`]or expands macros. The
 //! result is a [`model::Model`] of symbols, properties and menus. [`loader`] wires it.
 
+pub mod confdata;
 pub mod depcheck;
+pub mod eval;
 pub mod expr;
 pub mod expr_print;
 pub mod expr_simplify;
@@ -19,3 +21,4 @@ pub mod parser;
 pub mod preprocess;
 pub mod shell;
 pub mod summary;
+pub mod targets;

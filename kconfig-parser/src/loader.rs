@@ -115,8 +115,6 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     use crate::shell::{CacheMode, ShellRunner};
     let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
     let t = std::time::Instant::now();
-    let env = crate::kbuild::KbuildEnv::new(tree, opts.arch.as_deref())
-        .map_err(|e| LoadError::Other(e.to_string()))?;
     let mode = if opts.no_cache {
         CacheMode::MemoryOnly
     } else {
@@ -126,6 +124,15 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
                 .unwrap_or_else(crate::shell::default_cache_dir),
         )
     };
+    // The Makefiles' own commands ($(CC) --version, ...) share the cache: a warm load forks
+    // nothing.
+    let kbuild_opts = crate::kbuild::KbuildOptions {
+        arch: opts.arch.clone(),
+        cache: Some(mode.clone()),
+        ..Default::default()
+    };
+    let mut env = crate::kbuild::KbuildEnv::with_options(tree, &kbuild_opts)
+        .map_err(|e| LoadError::Other(e.to_string()))?;
     let runner = ShellRunner::new(&env, mode).map_err(|e| LoadError::Shell(e.to_string()))?;
     let files = TreeFiles::new(&env.tree);
     let getenv = |name: &str| env.get(name);
@@ -145,6 +152,7 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     if stats.commands_run > 0 {
         runner.save().map_err(|e| LoadError::Shell(e.to_string()))?;
     }
+    env.warnings.extend(runner.warnings());
     stats.files = files.len();
     stats.setup_ms = setup_ms;
     stats.prefetch_ms = prefetch_ms;

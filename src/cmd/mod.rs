@@ -1,5 +1,6 @@
 //! One module per subcommand; shared argument groups and helpers live here.
 
+pub mod config;
 pub mod env;
 pub mod graph;
 pub mod parse;
@@ -48,4 +49,25 @@ pub fn print_messages(messages: &[Output]) {
             Output::Stderr(s) => eprint!("{s}"),
         }
     }
+}
+
+/// Writes a file through a temporary file in the same directory and a rename, so that a
+/// failure never leaves a half-written file.
+pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<(), String> {
+    // A device or a pipe (/dev/stdout, /dev/null) is written in place: renaming over it would
+    // replace the device with a regular file.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return std::fs::write(path, data).map_err(|e| format!("{}: {e}", path.display()));
+        }
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.ktailor-tmp{}", std::process::id()));
+    std::fs::write(&tmp, data).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("{}: {e}", path.display())
+    })
 }

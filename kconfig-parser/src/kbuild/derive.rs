@@ -6,31 +6,77 @@ use std::path::Path;
 
 use super::arch::{arch_defconfig, cross_prefix_candidates, subarch_of_machine};
 use super::makefile::{
-    command_line, exports_word, find_in_path, make_assignment, make_shell, notdir, read_optional,
-    TreeFiles,
+    exports_word, find_in_path, make_assignment, notdir, read_optional, TreeFiles,
 };
 use super::{KbuildEnv, KbuildError, KernelVersion};
+use crate::shell::ShellRunner;
 
-/// Facts about the machine make runs on, each looked up once.
+/// Facts about the machine make runs on, looked up once, without a fork.
 #[derive(Default)]
 pub(super) struct Host {
-    machine: std::sync::OnceLock<String>,
-    release: std::sync::OnceLock<String>,
+    uname: std::sync::OnceLock<Uname>,
+}
+
+/// What `uname -s`, `uname -r` and `uname -m` print: the fields of `uname(2)`, which is all
+/// uname(1) calls (so the personality, e.g. `linux32`'s `i686`, and the UTS namespace apply).
+pub(super) struct Uname {
+    pub(super) sysname: String,
+    pub(super) release: String,
+    pub(super) machine: String,
+}
+
+impl Uname {
+    /// `uname(2)`; should it ever fail, the kernel's copies under `/proc/sys/kernel`.
+    pub(super) fn get() -> Uname {
+        // SAFETY: utsname is plain bytes, zeroed is a valid value; uname writes NUL-terminated
+        // fields into the buffer it is given.
+        let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+        if unsafe { libc::uname(&mut u) } == 0 {
+            let field = |f: &[libc::c_char]| {
+                let bytes: Vec<u8> = f
+                    .iter()
+                    .take_while(|&&c| c != 0)
+                    .map(|&c| c as u8)
+                    .collect();
+                String::from_utf8_lossy(&bytes).into_owned()
+            };
+            return Uname {
+                sysname: field(&u.sysname),
+                release: field(&u.release),
+                machine: field(&u.machine),
+            };
+        }
+        let proc = |name: &str| {
+            fs::read_to_string(format!("/proc/sys/kernel/{name}"))
+                .map(|s| s.trim_end().to_string())
+                .unwrap_or_default()
+        };
+        Uname {
+            sysname: proc("ostype"),
+            release: proc("osrelease"),
+            machine: proc("arch"),
+        }
+    }
 }
 
 impl Host {
-    /// `uname -m`.
-    pub(super) fn machine(&self) -> &str {
-        self.machine.get_or_init(|| command_line(&["uname", "-m"]))
+    fn uname(&self) -> &Uname {
+        self.uname.get_or_init(Uname::get)
     }
 
-    /// `uname -r` (the kernel's own copy, without a fork).
+    /// `uname -m`.
+    pub(super) fn machine(&self) -> &str {
+        &self.uname().machine
+    }
+
+    /// `uname -r`.
     pub(super) fn release(&self) -> &str {
-        self.release
-            .get_or_init(|| match fs::read_to_string("/proc/sys/kernel/osrelease") {
-                Ok(s) => s.trim_end().to_string(),
-                Err(_) => command_line(&["uname", "-r"]),
-            })
+        &self.uname().release
+    }
+
+    /// `uname -s`.
+    pub(super) fn sysname(&self) -> &str {
+        &self.uname().sysname
     }
 }
 
@@ -53,6 +99,9 @@ pub(super) struct Derivation<'a> {
     pub(super) tree: &'a Path,
     pub(super) files: &'a TreeFiles,
     pub(super) host: &'a Host,
+    /// Runs (or answers from its cache) make's `$(shell ...)`, in the environment make starts
+    /// with.
+    pub(super) make: &'a ShellRunner,
     pub(super) cmdline: BTreeMap<String, String>,
     pub(super) env: BTreeMap<String, String>,
     pub(super) out: Vec<(String, String)>,
@@ -98,8 +147,8 @@ impl Derivation<'_> {
         let top = self.top_level(version);
         let a = self.choose_arch()?;
         let cross = self.cross_compile(&a);
-        let (cc, rustc) = self.toolchain(&a, &cross, &top.clippy);
-        let cc_text = self.version_texts(&cc, &rustc);
+        let (cc, rustc) = self.toolchain(&a, &cross, &top.clippy)?;
+        let cc_text = self.version_texts(&cc, &rustc)?;
         if cc_text.contains("clang") {
             // scripts/Makefile.clang, included when CC_VERSION_TEXT mentions clang.
             let flags = self.clang_flags(&a.srcarch, &a.subarch, &cross)?;
@@ -262,7 +311,12 @@ impl Derivation<'_> {
     }
 
     /// The tool variables (`CC = $(CROSS_COMPILE)gcc`, the LLVM=1 set, ...); returns (CC, RUSTC).
-    fn toolchain(&mut self, a: &ArchChoice, cross: &str, clippy: &str) -> (String, String) {
+    fn toolchain(
+        &mut self,
+        a: &ArchChoice,
+        cross: &str,
+        clippy: &str,
+    ) -> Result<(String, String), KbuildError> {
         let llvm = self.inherited("LLVM", "");
         let (llvm_prefix, llvm_suffix) = if llvm.ends_with('/') {
             (llvm.clone(), String::new())
@@ -299,7 +353,7 @@ impl Derivation<'_> {
             tools.push((name, value));
         }
         if !self.cmdline.contains_key("NM") {
-            tools[3].1 = self.arch_nm(a, cross, &tools[3].1);
+            tools[3].1 = self.arch_nm(a, cross, &tools[3].1)?;
         }
         let cc = tools[0].1.clone();
         tools.push(("CPP", self.assigned("CPP", || format!("{cc} -E"))));
@@ -360,12 +414,12 @@ impl Derivation<'_> {
         for (name, value) in tools {
             self.export_if_top(name, value);
         }
-        (cc, rustc)
+        Ok((cc, rustc))
     }
 
     /// `NM` as arch Makefiles adjust it at config time (`NM := $(NM) ...`).
-    fn arch_nm(&self, a: &ArchChoice, cross: &str, nm: &str) -> String {
-        match a.srcarch.as_str() {
+    fn arch_nm(&self, a: &ArchChoice, cross: &str, nm: &str) -> Result<String, KbuildError> {
+        Ok(match a.srcarch.as_str() {
             "alpha" if a.makefile.contains("NM := $(NM) -B") => format!("{nm} -B"),
             "ia64" if a.makefile.contains("NM := $(CROSS_COMPILE)nm -B") => {
                 format!("{cross}nm -B")
@@ -375,28 +429,39 @@ impl Derivation<'_> {
                 let probe = format!(
                     "if {nm} --help 2>&1 | grep -- '--synthetic' > /dev/null; then echo y; else echo n; fi"
                 );
-                if make_shell(&probe, &self.env_pairs()) == "y" {
+                if self.make_shell(&probe)? == "y" {
                     format!("{nm} --synthetic")
                 } else {
                     nm.to_string()
                 }
             }
             _ => nm.to_string(),
-        }
+        })
+    }
+
+    /// make's `$(shell CMD)`: its answer, cached or run now.
+    fn make_shell(&self, cmd: &str) -> Result<String, KbuildError> {
+        Ok(self.make.get_or_run(cmd)?.stdout.clone())
     }
 
     /// `CC_VERSION_TEXT` (and 6.12's `RUSTC_VERSION_TEXT`), by running the tools as make does;
     /// returns CC_VERSION_TEXT.
-    fn version_texts(&mut self, cc: &str, rustc: &str) -> String {
-        let path_env = self.env_pairs();
+    fn version_texts(&mut self, cc: &str, rustc: &str) -> Result<String, KbuildError> {
         let cc_version_cmd = format!("LC_ALL=C {cc} --version 2>/dev/null | head -n 1");
         let rustc_version_cmd = format!("{rustc} --version 2>/dev/null");
         let wants_rustc = self.files.makefile.contains("RUSTC_VERSION_TEXT =");
-        let (cc_text, rustc_text) = std::thread::scope(|s| {
-            let r = wants_rustc.then(|| s.spawn(|| make_shell(&rustc_version_cmd, &path_env)));
-            let c = make_shell(&cc_version_cmd, &path_env);
-            (c, r.map(|h| h.join().unwrap_or_default()))
-        });
+        let mut cmds = vec![cc_version_cmd.clone()];
+        if wants_rustc {
+            cmds.push(rustc_version_cmd.clone());
+        }
+        // Both at once when neither is cached.
+        self.make.run_batch(&cmds)?;
+        let cc_text = self.make_shell(&cc_version_cmd)?;
+        let rustc_text = if wants_rustc {
+            Some(self.make_shell(&rustc_version_cmd)?)
+        } else {
+            None
+        };
         // $(subst $(pound),,...)
         let cc_text = self.assigned("CC_VERSION_TEXT", || cc_text.replace('#', ""));
         if let Some(t) = rustc_text {
@@ -404,7 +469,7 @@ impl Derivation<'_> {
             self.export_if_top("RUSTC_VERSION_TEXT", t);
         }
         self.export_if_top("CC_VERSION_TEXT", cc_text.clone());
-        cc_text
+        Ok(cc_text)
     }
 
     /// What arch/um/Makefile exports about the host architecture it runs on.
@@ -421,9 +486,7 @@ impl Derivation<'_> {
             self.export("SUBARCH", a.subarch.clone());
         }
         if exports_word(&a.makefile, "OS") {
-            let os = fs::read_to_string("/proc/sys/kernel/ostype")
-                .map(|s| s.trim_end().to_string())
-                .unwrap_or_else(|_| command_line(&["uname", "-s"]));
+            let os = self.host.sysname().to_string();
             self.export("OS", self.assigned("OS", || os));
         }
     }
@@ -464,14 +527,6 @@ impl Derivation<'_> {
         if werror && extra_warn.contains('e') {
             self.export("KCONFIG_WERROR", "1".into());
         }
-    }
-
-    /// The environment make's own `$(shell ...)` runs with.
-    fn env_pairs(&self) -> Vec<(String, String)> {
-        self.env
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
     }
 
     /// `CLANG_FLAGS` as `scripts/Makefile.clang` of the tree builds it.

@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use super::KbuildError;
 
@@ -181,36 +180,6 @@ pub(crate) fn find_in_path(name: &str, path: &str, cwd: &Path) -> Option<PathBuf
             }
         })
         .find(|p| executable(p))
-}
-
-/// make's `$(shell CMD)`: `/bin/sh -c`, newlines folded to spaces, trailing newlines dropped.
-pub(super) fn make_shell(cmd: &str, env: &[(String, String)]) -> String {
-    let out = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(cmd)
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output();
-    match out {
-        Ok(out) => {
-            let s = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
-            s.trim_end_matches('\n').replace('\n', " ")
-        }
-        Err(_) => String::new(),
-    }
-}
-
-/// The first line a command prints, or empty.
-pub(super) fn command_line(argv: &[&str]) -> String {
-    Command::new(argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string())
-        .unwrap_or_default()
 }
 
 pub(super) fn read(path: &Path) -> Result<String, KbuildError> {

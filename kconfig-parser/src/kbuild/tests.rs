@@ -87,6 +87,16 @@ fn subarch_mapping_matches_the_sed_script() {
     }
 }
 
+#[test]
+fn host_facts_are_what_uname_prints() {
+    let u = derive::Uname::get();
+    for (flag, ours) in [("-s", &u.sysname), ("-r", &u.release), ("-m", &u.machine)] {
+        let out = Command::new("uname").arg(flag).output().expect("run uname");
+        let theirs = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+        assert_eq!(ours, &theirs, "uname {flag}");
+    }
+}
+
 /// A tree with just enough files for the derivation, in a temporary directory.
 fn mini_tree(dir: &Path) {
     let files = [
@@ -171,6 +181,7 @@ fn overrides_follow_makes_precedence() {
         arch: Some("x86_64".into()),
         make_vars: vec![],
         env: Some(env.clone()),
+        cache: None,
     };
     let k = KbuildEnv::with_options(t.path(), &opts).unwrap();
     assert_eq!((k.arch.as_str(), k.srcarch.as_str()), ("x86_64", "x86"));
@@ -206,6 +217,7 @@ fn overrides_follow_makes_precedence() {
         arch: None,
         make_vars: vec![("CC".into(), "kt-fake-cc".into())],
         env: Some(env2),
+        cache: None,
     };
     let k = KbuildEnv::with_options(t.path(), &opts).unwrap();
     assert_eq!(k.arch, "arm64", "ARCH from the environment");
@@ -585,6 +597,7 @@ fn matches_make(version: &str) {
             arch: s.arch.map(str::to_string),
             make_vars: make_vars.clone(),
             env: Some(env),
+            cache: None,
         };
         let ours = match KbuildEnv::with_options(&tree, &opts) {
             Ok(k) => k,

@@ -62,13 +62,23 @@ pub fn is_volatile(name: &OsStr) -> bool {
 }
 
 /// blake3 of the environment a command sees, volatile variables excluded, in name order.
-pub(crate) fn env_fingerprint(env: &[(OsString, OsString)], format_version: u32) -> [u8; 32] {
+/// `domain` tells apart runners that post-process answers differently (empty for Kconfig's
+/// `$(shell,...)`, so that its caches keep their keys).
+pub(crate) fn env_fingerprint(
+    env: &[(OsString, OsString)],
+    format_version: u32,
+    domain: &[u8],
+) -> [u8; 32] {
     let mut sorted: Vec<&(OsString, OsString)> =
         env.iter().filter(|(k, _)| !is_volatile(k)).collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut h = blake3::Hasher::new();
     h.update(b"ktailor shell env\0");
     h.update(&format_version.to_le_bytes());
+    if !domain.is_empty() {
+        h.update(&(domain.len() as u64).to_le_bytes());
+        h.update(domain);
+    }
     for (k, v) in sorted {
         for part in [k.as_bytes(), v.as_bytes()] {
             h.update(&(part.len() as u64).to_le_bytes());
@@ -265,7 +275,18 @@ pub(crate) fn tool_selector_files(env: &[(OsString, OsString)]) -> Vec<PathBuf> 
     let mut out = Vec::new();
     if let Some(rustup) = get("RUSTUP_HOME").or_else(|| home.as_ref().map(|h| h.join(".rustup"))) {
         out.push(rustup.join("settings.toml"));
-        out.push(rustup.join("toolchains"));
+        let toolchains = rustup.join("toolchains");
+        // `rustup update` rewrites a toolchain in place: its directory list stays the same, its
+        // rustc does not.
+        if let Ok(dir) = std::fs::read_dir(&toolchains) {
+            let mut compilers: Vec<PathBuf> = dir
+                .flatten()
+                .map(|e| e.path().join("bin").join("rustc"))
+                .collect();
+            compilers.sort();
+            out.extend(compilers);
+        }
+        out.push(toolchains);
     }
     if let Some(pyenv) = get("PYENV_ROOT").or_else(|| home.as_ref().map(|h| h.join(".pyenv"))) {
         out.push(pyenv.join("version"));

@@ -19,7 +19,8 @@
 //!   searched (their mtime changes when a program is installed in or removed from them) and the
 //!   file found;
 //! - the tools kbuild names (`CC`, `LD`, `HOSTCC`, `RUSTC`, `PAHOLE`, ...), `$(CROSS_COMPILE)as`
-//!   and `/bin/sh`, and the rustup/pyenv files that pick what their shims run.
+//!   and `/bin/sh`, and the rustup/pyenv files that pick what their shims run (rustup's
+//!   settings, its toolchain list and each toolchain's `rustc`).
 //!
 //! A loaded entry is used only if all its recorded identities still hold; each distinct path is
 //! `stat`ed at most once per run, so a warm [`ShellRunner::lookup`] costs a hash lookup.
@@ -27,29 +28,44 @@
 //! (a Python module, a header found through a search path) is only re-run when one of the
 //! recorded tools changes; [`CacheMode::MemoryOnly`] (`--no-cache`) sidesteps the cache.
 //!
+//! The same machinery runs the few `$(shell ...)` of kbuild's Makefiles that the kbuild
+//! derivation needs (`$(CC) --version` for `CC_VERSION_TEXT`, ...), post-processed as make does
+//! and cached in a file of their own, so that a warm load starts no process at all.
+//!
+//! # The null device
+//!
+//! Every batch checks `/dev/null` before and after it runs (see `devnull.rs`): a batch during
+//! which it stopped being the null device is run again once it is put back (as root), or fails
+//! with [`ShellError::DevNull`].
+//!
 //! [`KbuildEnv::child_env`]: crate::kbuild::KbuildEnv::child_env
 
+mod batch;
+#[cfg(test)]
+mod concurrency_tests;
 mod deps;
+mod devnull;
 mod exec;
+mod persist;
 mod store;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime};
-
-use rayon::prelude::*;
+use std::time::{Duration, SystemTime};
 
 use crate::kbuild::KbuildEnv;
 pub use deps::{is_volatile, VOLATILE_ENV, VOLATILE_ENV_PREFIXES};
 use deps::{DepContext, Ident, PathTable};
-use store::{LoadProblem, StoredCache, StoredEntry, CACHE_EXT};
+use devnull::{NullState, DEV_NULL};
+use exec::Flavor;
+use store::CACHE_EXT;
 
 /// What `$(shell,CMD)` produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,13 +124,30 @@ pub enum ShellError {
         source: std::io::Error,
     },
     /// `/bin/sh` could not be started (conf would `perror` and exit here).
-    #[error("cannot run /bin/sh for $(shell,{cmd}): {source}")]
+    #[error("cannot run /bin/sh for $(shell,{cmd}): {source}{hint}")]
     Spawn {
         /// The command.
         cmd: String,
+        /// What is missing, when it is not the shell (` (the working directory ... is missing)`),
+        /// or empty.
+        hint: String,
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+    /// `/dev/null` is not the null device and could not be put back: commands would read
+    /// garbage from it or fail to start.
+    #[error(
+        "{path} is not the null device ({found}); Kconfig's commands read and write it, so \
+their answers would be wrong: {why}"
+    )]
+    DevNull {
+        /// The device's path (`/dev/null`).
+        path: PathBuf,
+        /// What is there instead.
+        found: String,
+        /// Why it was not repaired.
+        why: String,
     },
     /// The command's output or status could not be collected.
     #[error("reading the output of $(shell,{cmd}): {source}")]
@@ -156,10 +189,19 @@ type RunResult = Result<(ShellOutput, Vec<u32>), ShellError>;
 
 /// Runs `$(shell,...)` commands for one tree and architecture. `Send + Sync`: the preprocessor
 /// may call it from several threads.
+///
+/// Several runners, in one process or many, may share a cache directory: they run commands in
+/// the same scratch directory (commands name their temporaries after their shell's pid, as
+/// `.tmp_$$`), which is created again before every batch should someone remove it; and saves
+/// are serialised by a lock file and merge what other runners saved meanwhile.
 pub struct ShellRunner {
     cwd: PathBuf,
     /// Removed on drop (MemoryOnly).
     owned_cwd: bool,
+    /// Whose `$(shell ...)` this runner imitates.
+    flavor: Flavor,
+    /// The null device the commands use (only tests watch another path).
+    null_device: PathBuf,
     env: Vec<(OsString, OsString)>,
     srctree: PathBuf,
     path_var: OsString,
@@ -219,18 +261,38 @@ impl ShellRunner {
     pub fn with_env(
         srctree: &Path,
         label: &str,
-        mut env: Vec<(OsString, OsString)>,
+        env: Vec<(OsString, OsString)>,
         tools: &[String],
         mode: CacheMode,
     ) -> Result<Self, ShellError> {
+        Self::build(srctree, label, env, tools, mode, Flavor::Kconfig)
+    }
+
+    /// A runner for the `$(shell ...)` of kbuild's Makefiles (`CC_VERSION_TEXT`,
+    /// `RUSTC_VERSION_TEXT`, ...), run in `env`, the environment make starts with. Its answers
+    /// are post-processed as make does, and cached in a file of their own (`make-*`).
+    pub(crate) fn for_make(
+        srctree: &Path,
+        env: Vec<(OsString, OsString)>,
+        mode: CacheMode,
+    ) -> Result<Self, ShellError> {
+        Self::build(srctree, "make", env, &[], mode, Flavor::Make)
+    }
+
+    fn build(
+        srctree: &Path,
+        label: &str,
+        mut env: Vec<(OsString, OsString)>,
+        tools: &[String],
+        mode: CacheMode,
+        flavor: Flavor,
+    ) -> Result<Self, ShellError> {
+        // The scratch directory is only created when a command runs: a warm runner touches
+        // nothing.
         let (cwd, owned_cwd, cache_dir) = match &mode {
             CacheMode::Disk(dir) => (dir.join("work"), false, Some(dir.clone())),
             CacheMode::MemoryOnly => (unique_temp_dir(), true, None),
         };
-        std::fs::create_dir_all(&cwd).map_err(|source| ShellError::CacheDir {
-            path: cwd.clone(),
-            source,
-        })?;
         // One value per name, the last one given (as `Command::envs` would apply them).
         let mut unique: std::collections::BTreeMap<OsString, OsString> = env.drain(..).collect();
         unique.insert("PWD".into(), cwd.clone().into_os_string());
@@ -240,7 +302,11 @@ impl ShellRunner {
             .find(|(k, _)| k == "PATH")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let env_hash = deps::env_fingerprint(&env, store::FORMAT_VERSION);
+        let domain: &[u8] = match flavor {
+            Flavor::Kconfig => b"",
+            Flavor::Make => b"make",
+        };
+        let env_hash = deps::env_fingerprint(&env, store::FORMAT_VERSION, domain);
         let cache_file = cache_dir.map(|d| {
             let label: String = label
                 .chars()
@@ -258,6 +324,8 @@ impl ShellRunner {
         let mut runner = ShellRunner {
             cwd,
             owned_cwd,
+            flavor,
+            null_device: PathBuf::from(DEV_NULL),
             env,
             srctree: srctree.to_path_buf(),
             path_var,
@@ -278,8 +346,13 @@ impl ShellRunner {
             loaded_entries: 0,
             load_time: Duration::ZERO,
         };
-        if !dev_null_is_null() {
-            runner.warn(DEV_NULL_WARNING.to_string());
+        if !NullState::of(&runner.null_device).ok {
+            runner.warn(format!(
+                "{} is not the null device ({}): cached answers are used, but a command that \
+                 has to run will restore it (as root) or fail",
+                runner.null_device.display(),
+                devnull::describe(&runner.null_device)
+            ));
         }
         runner.load();
         let global = runner.global_dep_paths(tools);
@@ -326,140 +399,6 @@ impl ShellRunner {
             Validity::Fresh | Validity::Valid => Some(entry.output.clone()),
             Validity::Unchecked | Validity::Stale => None,
         }
-    }
-
-    /// Runs the commands not yet known, in parallel, and records their answers (in memory, and on
-    /// disk at [`ShellRunner::save`]). Answers of the commands that did run are kept even when
-    /// another one fails.
-    pub fn run_batch(&self, cmds: &[String]) -> Result<(), ShellError> {
-        let mut seen = HashSet::new();
-        let todo: Vec<&str> = cmds
-            .iter()
-            .map(String::as_str)
-            .filter(|c| seen.insert(*c))
-            .filter(|c| self.lookup_quiet(c).is_none())
-            .collect();
-        if todo.is_empty() {
-            return Ok(());
-        }
-        let start = Instant::now();
-        let results: Vec<(&str, RunResult)> = todo
-            .par_iter()
-            .map(|&cmd| {
-                // Identities are taken before the command runs: if it changes a file it names,
-                // the next run sees the change and runs it again.
-                let deps = self.deps_of(cmd);
-                (
-                    cmd,
-                    exec::run_command(cmd, &self.cwd, &self.env).map(|out| (out, deps)),
-                )
-            })
-            .collect();
-        self.run_wall_ns
-            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        let mut first_err = None;
-        let mut st = self.lock();
-        for (cmd, result) in results {
-            match result {
-                Ok((output, deps)) => {
-                    self.commands_run.fetch_add(1, Ordering::Relaxed);
-                    st.entries.insert(
-                        cmd.to_string(),
-                        Entry {
-                            output: Arc::new(output),
-                            deps: deps.into_boxed_slice(),
-                            validity: Validity::Fresh,
-                        },
-                    );
-                    st.dirty = true;
-                }
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
-            }
-        }
-        first_err.map_or(Ok(()), Err)
-    }
-
-    /// The answer for one command: cached, or run now.
-    pub fn get_or_run(&self, cmd: &str) -> Result<Arc<ShellOutput>, ShellError> {
-        if let Some(out) = self.lookup(cmd) {
-            return Ok(out);
-        }
-        self.run_batch(&[cmd.to_string()])?;
-        match self.lookup_quiet(cmd) {
-            Some(out) => Ok(out),
-            // Unreachable unless the entry vanished; run it without caching.
-            None => exec::run_command(cmd, &self.cwd, &self.env).map(Arc::new),
-        }
-    }
-
-    /// Writes the disk cache atomically (temporary file + rename) if anything changed. Entries
-    /// whose files changed are dropped. A no-op for [`CacheMode::MemoryOnly`].
-    pub fn save(&self) -> Result<(), ShellError> {
-        let Some(file) = &self.cache_file else {
-            return Ok(());
-        };
-        let mut st = self.lock();
-        if !st.dirty {
-            return Ok(());
-        }
-        if !dev_null_is_null() {
-            // `-x c /dev/null`, `-o /dev/null`: answers got now may be wrong; keep them out of
-            // the cache.
-            drop(st);
-            self.warn(DEV_NULL_WARNING.to_string());
-            return Ok(());
-        }
-        let State { paths, entries, .. } = &mut *st;
-        let mut keep: Vec<(&String, &Entry)> = Vec::with_capacity(entries.len());
-        for e in entries.values_mut() {
-            if e.validity == Validity::Unchecked {
-                e.validity = if e.deps.iter().all(|&d| paths.unchanged(d)) {
-                    Validity::Valid
-                } else {
-                    Validity::Stale
-                };
-            }
-        }
-        for (cmd, e) in entries.iter() {
-            if matches!(e.validity, Validity::Fresh | Validity::Valid) {
-                keep.push((cmd, e));
-            }
-        }
-        keep.sort_by(|a, b| a.0.cmp(b.0));
-        let mut remap: HashMap<u32, u32> = HashMap::new();
-        let mut stored = StoredCache {
-            paths: Vec::new(),
-            entries: Vec::with_capacity(keep.len()),
-        };
-        for (cmd, e) in keep {
-            let mut deps = Vec::with_capacity(e.deps.len());
-            for &d in e.deps.iter() {
-                let new = *remap.entry(d).or_insert_with(|| {
-                    stored
-                        .paths
-                        .push((paths.slots[d as usize].path.clone(), paths.current(d)));
-                    (stored.paths.len() - 1) as u32
-                });
-                deps.push(new);
-            }
-            stored.entries.push(StoredEntry {
-                cmd: cmd.clone(),
-                stdout: e.output.stdout.clone(),
-                stderr: e.output.stderr.clone(),
-                status: e.output.status,
-                deps,
-            });
-        }
-        let bytes = store::encode(&stored, &self.env_hash);
-        store::write_atomically(file, &bytes)?;
-        st.dirty = false;
-        drop(st);
-        if let Some(dir) = file.parent() {
-            store::remove_old_cache_files(dir);
-        }
-        Ok(())
     }
 
     /// What this runner did so far.
@@ -510,62 +449,6 @@ impl ShellRunner {
             .push(msg);
     }
 
-    /// Reads the cache file, if any, into the (still empty) state.
-    fn load(&mut self) {
-        let Some(file) = self.cache_file.clone() else {
-            return;
-        };
-        let start = Instant::now();
-        let data = match std::fs::read(&file) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-            Err(e) => {
-                self.warn(format!(
-                    "ignoring shell cache {}: {e}; it will be rebuilt",
-                    file.display()
-                ));
-                self.lock().dirty = true;
-                return;
-            }
-        };
-        let decoded = store::decode(&data, &self.env_hash);
-        let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
-        match decoded {
-            Ok(cache) => {
-                for (path, ident) in cache.paths {
-                    let id = st.paths.intern(&path);
-                    st.paths.slots[id as usize].disk = Some(ident);
-                }
-                self.loaded_entries = cache.entries.len() as u64;
-                st.entries.reserve(cache.entries.len());
-                for e in cache.entries {
-                    let output = Arc::new(ShellOutput {
-                        stdout: e.stdout,
-                        stderr: e.stderr,
-                        status: e.status,
-                    });
-                    st.entries.insert(
-                        e.cmd,
-                        Entry {
-                            output,
-                            deps: e.deps.into_boxed_slice(),
-                            validity: Validity::Unchecked,
-                        },
-                    );
-                }
-            }
-            Err(LoadProblem::Foreign) => st.dirty = true,
-            Err(LoadProblem::Corrupt(why)) => {
-                st.dirty = true;
-                self.warn(format!(
-                    "ignoring corrupt shell cache {}: {why}; it will be rebuilt",
-                    file.display()
-                ));
-            }
-        }
-        self.load_time = start.elapsed();
-    }
-
     /// Paths every answer depends on.
     fn global_dep_paths(&self, tools: &[String]) -> Vec<PathBuf> {
         let cross = self
@@ -575,7 +458,10 @@ impl ShellRunner {
             .map(|(_, v)| v.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut words: Vec<String> = tools.to_vec();
-        words.push(format!("{cross}as"));
+        if self.flavor == Flavor::Kconfig {
+            // gcc runs `as` from PATH when CROSS_COMPILE is set (as-instr, as-version.sh).
+            words.push(format!("{cross}as"));
+        }
         let mut out = vec![PathBuf::from("/bin/sh")];
         for w in &words {
             out.extend(self.command_dep_paths(w));
@@ -635,17 +521,6 @@ impl Drop for ShellRunner {
             let _ = std::fs::remove_dir_all(&self.cwd);
         }
     }
-}
-
-const DEV_NULL_WARNING: &str = "/dev/null is not the null device (something replaced it with a \
-regular file): Kconfig commands such as cc-option read and write it, so their answers are not \
-saved to the shell cache";
-
-/// Whether `/dev/null` is a character device. A process renaming a file over it (conf does that
-/// to its output file) turns it into a regular file that commands then read garbage from.
-fn dev_null_is_null() -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::metadata("/dev/null").is_ok_and(|m| m.file_type().is_char_device())
 }
 
 /// A new, empty directory under the system temporary directory.

@@ -213,6 +213,25 @@ pub(crate) fn write_atomically(file: &Path, bytes: &[u8]) -> Result<(), ShellErr
     result
 }
 
+/// The lock every save in `dir` takes (`flock` on `dir/.lock`, released when the file is
+/// dropped): runners of this process and of others save one at a time.
+pub(crate) fn lock_dir(dir: &Path) -> Result<std::fs::File, ShellError> {
+    let path = dir.join(".lock");
+    let err = |source| ShellError::Write {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(err)?;
+    file.lock().map_err(err)?;
+    Ok(file)
+}
+
 /// Removes cache files (and leftover temporaries) nobody wrote for [`STALE_FILE_AGE`].
 pub(crate) fn remove_old_cache_files(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
