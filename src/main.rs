@@ -23,6 +23,8 @@ enum Command {
     Graph(cmd::graph::Args),
     /// Run a conf target (olddefconfig, defconfig, savedefconfig, all*config, ...).
     Config(cmd::config::Args),
+    /// Run the tree's own conf and ktailor side by side and compare their output byte for byte.
+    Conformance(cmd::conformance::Args),
     /// Print the environment kbuild gives the tree's conf (NAME=VALUE lines).
     Env(cmd::env::Args),
 }
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Graph(a) => cmd::graph::run(a),
         Command::Env(a) => cmd::env::run(a),
         Command::Config(a) => cmd::config::run(a),
+        Command::Conformance(a) => cmd::conformance::run(a),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@
 //! result is a [`model::Model`] of symbols, properties and menus. [`loader`] wires it.
 
 pub mod confdata;
+pub mod conformance;
 pub mod depcheck;
 pub mod eval;
 pub mod expr;

@@ -1,6 +1,7 @@
 //! One module per subcommand; shared argument groups and helpers live here.
 
 pub mod config;
+pub mod conformance;
 pub mod env;
 pub mod graph;
 pub mod parse;
