@@ -74,14 +74,24 @@ impl CaseResult {
     }
 }
 
-/// The cases for some arches: all*config of each, every defconfig file of each arch's
-/// `arch/$SRCARCH/configs` (when `defconfigs`), tinyconfig for x86 and arm64, and olddefconfig
-/// of each given config.
+/// Which defconfig files to compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Defconfigs {
+    /// None.
+    None,
+    /// The one `make ARCH=... defconfig` uses (`KBUILD_DEFCONFIG`).
+    Default,
+    /// Every `*defconfig` file under `arch/$SRCARCH/configs`.
+    All,
+}
+
+/// The cases for some arches: all*config of each, defconfig files of each arch's
+/// `arch/$SRCARCH/configs`, tinyconfig for x86 and arm64, and olddefconfig of each given config.
 pub fn cases(
     tree: &Path,
     arches: &[String],
     targets: &[String],
-    defconfigs: bool,
+    defconfigs: Defconfigs,
     configs: &[PathBuf],
 ) -> Result<Vec<Case>, String> {
     let mut out = Vec::new();
@@ -95,8 +105,9 @@ pub fn cases(
                 out.push(Case { arch: arch.clone(), kind: CaseKind::All(t.clone()) });
             }
         }
-        if defconfigs {
+        if defconfigs != Defconfigs::None {
             let env = KbuildEnv::new(tree, Some(arch)).map_err(|e| e.to_string())?;
+            let default = env.get("KBUILD_DEFCONFIG").unwrap_or_else(|| "defconfig".into());
             let dir = tree.join("arch").join(&env.srcarch).join("configs");
             let mut files: Vec<String> = match std::fs::read_dir(&dir) {
                 Ok(rd) => rd
@@ -104,6 +115,7 @@ pub fn cases(
                     .filter(|e| e.path().is_file())
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .filter(|n| n.ends_with("defconfig"))
+                    .filter(|n| defconfigs == Defconfigs::All || *n == default)
                     .map(|n| format!("arch/{}/configs/{n}", env.srcarch))
                     .collect(),
                 Err(_) => Vec::new(),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use kconfig_parser::conformance::{cases, conf_objtree, run_case, CaseResult};
+use kconfig_parser::conformance::{cases, conf_objtree, run_case, CaseResult, Defconfigs};
 use kconfig_parser::kbuild::KbuildEnv;
 use kconfig_parser::loader::{load_tree, LoadOptions, LoadedTree};
 use rayon::prelude::*;
@@ -23,15 +23,24 @@ pub struct Args {
     /// tinyconfig (tinyconfig runs for x86 and arm64).
     #[arg(long, default_value = "allnoconfig,allyesconfig,allmodconfig,alldefconfig,tinyconfig")]
     pub targets: String,
-    /// Skip the defconfig files under arch/*/configs.
-    #[arg(long)]
-    pub no_defconfigs: bool,
+    /// Which defconfig files under arch/*/configs to compare (defconfig, then savedefconfig):
+    /// `default` is the one `make defconfig` uses.
+    #[arg(long, value_enum, default_value_t = DefconfigArg::All)]
+    pub defconfigs: DefconfigArg,
     /// Also compare olddefconfig of this .config (repeatable).
     #[arg(long = "config", value_name = "FILE")]
     pub configs: Vec<PathBuf>,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--defconfigs`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefconfigArg {
+    None,
+    Default,
+    All,
 }
 
 /// Runs `ktailor conformance`.
@@ -53,7 +62,12 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         .collect::<Result<_, _>>()?;
     let cache = kconfig_parser::shell::default_cache_dir();
     let obj = conf_objtree(&a.tree, cache.parent().unwrap_or(&cache))?;
-    let all = cases(&a.tree, &arches, &targets, !a.no_defconfigs, &configs)?;
+    let defconfigs = match a.defconfigs {
+        DefconfigArg::None => Defconfigs::None,
+        DefconfigArg::Default => Defconfigs::Default,
+        DefconfigArg::All => Defconfigs::All,
+    };
+    let all = cases(&a.tree, &arches, &targets, defconfigs, &configs)?;
     let scratch = std::env::temp_dir().join(format!("ktailor-conformance-{}", std::process::id()));
 
     let bar = ProgressBar::new((arches.len() + all.len()) as u64);
