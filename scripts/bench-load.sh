@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Times, in one run, a full load of a tree's Kconfig by ktailor against the tree's own conf.
+# Times, in one run, a full load of a tree's Kconfig by ktailor against the tree's own conf,
+# then olddefconfig of Debian's cloud-amd64 config (ktailor config vs conf, warm and cold).
 # conf cannot load without also configuring, so its side is `conf --olddefconfig` on an empty
 # .config (load plus one evaluation), run directly with kbuild's environment (`ktailor env`)
 # and through make; ktailor's side is `ktailor parse` (load only), with a warm and a cold
@@ -34,3 +35,17 @@ hyperfine --warmup 2 --runs 10 --export-markdown "$scratch/result.md" \
     -n "conf --olddefconfig (direct)" "$scratch/conf.sh" \
     -n "make olddefconfig" "make -s -C $tree O=$obj ARCH=$arch KCONFIG_CONFIG=$scratch/make.config olddefconfig"
 cat "$scratch/result.md"
+
+# olddefconfig of Debian's cloud-amd64 config.
+xz -dc /usr/src/linux-config-6.1/config.amd64_none_cloud-amd64.xz > "$scratch/cloud.config"
+sed -e "s#--olddefconfig#--olddefconfig#; s#KCONFIG_CONFIG=[^ ]*#KCONFIG_CONFIG=$scratch/old.config#" "$scratch/conf.sh" > "$scratch/conf-old.sh"
+chmod +x "$scratch/conf-old.sh"
+hyperfine --warmup 2 --runs 10 --export-markdown "$scratch/old.md" \
+    --prepare "cp $scratch/cloud.config $scratch/old.config" \
+    -n "ktailor config olddefconfig (warm cache)" "$ktailor config olddefconfig --tree $tree --arch $arch --input $scratch/cloud.config --output $scratch/ours.config" \
+    -n "ktailor config olddefconfig --no-cache" "$ktailor config olddefconfig --tree $tree --arch $arch --no-cache --input $scratch/cloud.config --output $scratch/ours.config" \
+    -n "conf --olddefconfig (direct)" "$scratch/conf-old.sh"
+cat "$scratch/old.md"
+cmp "$scratch/old.config" "$scratch/ours.config" && echo "olddefconfig outputs are identical"
+/usr/bin/time -f "ktailor olddefconfig peak RSS: %M KiB" "$ktailor" config olddefconfig --tree "$tree" --arch "$arch" --input "$scratch/cloud.config" --output "$scratch/ours.config"
+/usr/bin/time -f "conf olddefconfig peak RSS: %M KiB" "$scratch/conf-old.sh"
