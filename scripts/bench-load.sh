@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version="${1:-6.1}"
 arch="${2:-x86_64}"
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+{ command -v hyperfine >/dev/null && [ -x /usr/bin/time ]; } || { apt-get update -qq && apt-get install -y -qq hyperfine time; }
 tree="$(scripts/kernel-tree.sh "$version")"
 obj="$tree.obj"
 cargo build --release -q

@@ -20,6 +20,7 @@ use std::sync::Mutex;
 
 use kconfig_parser::kbuild::KbuildEnv;
 use kconfig_parser::loader::{load_tree, LoadOptions};
+use kconfig_parser::preprocess::Output;
 use model_dump::Features;
 use rayon::prelude::*;
 
@@ -107,8 +108,14 @@ fn build_harness(tree: &Path, version: &str) -> Harness {
     Harness { dir, bin, features }
 }
 
-/// What conf holds after `conf_parse` for one architecture.
-fn c_dump(h: &Harness, tree: &Path, arch: &str) -> Result<String, String> {
+/// What conf holds after `conf_parse` for one architecture, and what it printed meanwhile.
+struct CDump {
+    dump: String,
+    stdout: String,
+    stderr: String,
+}
+
+fn c_dump(h: &Harness, tree: &Path, arch: &str) -> Result<CDump, String> {
     let env = KbuildEnv::new(tree, Some(arch)).map_err(|e| format!("kbuild environment: {e}"))?;
     let out_file = h.dir.join(format!("{arch}.dump"));
     let out = Command::new(&h.bin)
@@ -128,7 +135,11 @@ fn c_dump(h: &Harness, tree: &Path, arch: &str) -> Result<String, String> {
     }
     let dump = std::fs::read_to_string(&out_file).map_err(|e| format!("read the dump: {e}"))?;
     let _ = std::fs::remove_file(&out_file);
-    Ok(dump)
+    Ok(CDump {
+        dump,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
 }
 
 /// The first differences between two dumps: where they part, and the lines only one side has.
@@ -182,9 +193,15 @@ fn describe_diff(c: &str, rust: &str, limit: usize) -> String {
 fn check_version(version: &str) {
     let tree = support::tree(version);
     let harness = build_harness(&tree, version);
-    let arches = support::arches(&tree);
+    // Every arch/ directory, and the ARCH aliases of x86 kbuild knows.
+    let mut arches = support::arches(&tree);
+    arches.extend(["x86_64".to_string(), "i386".to_string()]);
+    // For debugging: KTAILOR_ORACLE_ARCHES=x86,arm64 checks only those.
+    if let Ok(only) = std::env::var("KTAILOR_ORACLE_ARCHES") {
+        arches.retain(|a| only.split(',').any(|o| o == a));
+    }
     assert!(
-        arches.len() >= 20,
+        arches.len() >= 20 || std::env::var_os("KTAILOR_ORACLE_ARCHES").is_some(),
         "{}: only {} arches",
         tree.display(),
         arches.len()
@@ -209,7 +226,34 @@ fn check_version(version: &str) {
             Ok(t) => t,
             Err(e) => return fail(format!("ktailor cannot load the tree: {e}")),
         };
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        for msg in &loaded.messages {
+            match msg {
+                Output::Stdout(t) => stdout += t,
+                Output::Stderr(t) => stderr += t,
+            }
+        }
+        if stdout != c.stdout {
+            fail(format!(
+                "conf_parse printed on stdout:\n{}\nktailor:\n{stdout}",
+                c.stdout
+            ));
+        }
+        if stderr != c.stderr {
+            fail(format!(
+                "conf_parse printed on stderr:\n{}\nktailor:\n{stderr}",
+                c.stderr
+            ));
+        }
+        let c = c.dump;
         let rust = model_dump::dump(&loaded.model, harness.features);
+        // For debugging: KTAILOR_ORACLE_DUMPS=DIR keeps both dumps.
+        if let Some(dir) = std::env::var_os("KTAILOR_ORACLE_DUMPS") {
+            let dir = PathBuf::from(dir);
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{version}-{arch}.conf")), &c);
+            let _ = std::fs::write(dir.join(format!("{version}-{arch}.ktailor")), &rust);
+        }
         if c != rust {
             fail(describe_diff(&c, &rust, 20));
         }

@@ -10,8 +10,8 @@ use crate::expr::Expr;
 use crate::expr_simplify::KernelVersion;
 use crate::model::{flags, MenuId, Model, PropId, PropKind, SymbolId};
 
-mod leaves;
-use leaves::{Leaves, SymExpr};
+mod plan;
+use plan::Plan;
 
 /// Whether the release has the choices of the 6.11 rewrite (choices found through the menu
 /// tree, `sym_get_choice_menu`), with the dependency check and messages that came with them.
@@ -167,10 +167,31 @@ impl DepCheck {
     }
 }
 
+/// `sym_is_choice`: 6.11 and later test for a symbol without a name.
+fn is_choice(m: &Model, v: KernelVersion, sym: SymbolId) -> bool {
+    if has_menu_choices(v) {
+        m.sym(sym).name.is_none()
+    } else {
+        m.sym(sym).is_choice()
+    }
+}
+
+/// The choice symbol of a choice value (`prop_get_symbol(sym_get_choice_prop(sym))`, or
+/// `sym_get_choice_menu(sym)->sym`), when `sym` is one.
+fn choice_of(m: &Model, v: KernelVersion, sym: SymbolId) -> Option<SymbolId> {
+    if has_menu_choices(v) {
+        m.menu(sym_get_choice_menu(m, sym)?).sym
+    } else if m.sym(sym).is_choice_value() {
+        prop_get_symbol(m, m.choice_prop(sym)?)
+    } else {
+        None
+    }
+}
+
 struct Checker<'a> {
     m: &'a Model,
-    /// The symbols of the expressions to check.
-    leaves: &'a Leaves,
+    /// What to walk for each symbol.
+    plan: &'a Plan,
     v: KernelVersion,
     /// The symbols' flags, where SYMBOL_CHECK and SYMBOL_CHECKED are set and cleared.
     flags: Vec<u32>,
@@ -191,10 +212,10 @@ pub fn check_recursive_deps(m: &mut Model, v: KernelVersion) -> Vec<String> {
 /// count of errors. Leaves SYMBOL_CHECKED set on the symbols checked, as conf does.
 pub fn check_recursive_deps_report(m: &mut Model, v: KernelVersion) -> DepCheck {
     let model: &Model = m;
-    let leaves = Leaves::build(model, v);
+    let plan = Plan::new(model, v);
     let mut c = Checker {
         m: model,
-        leaves: &leaves,
+        plan: &plan,
         v,
         flags: model.symbols.iter().map(|s| s.flags).collect(),
         stack: Vec::new(),
@@ -234,29 +255,16 @@ pub fn check_recursive_deps_report(m: &mut Model, v: KernelVersion) -> DepCheck 
 }
 
 impl<'a> Checker<'a> {
-    /// `sym_is_choice`: 6.11 and later test for a symbol without a name.
     fn is_choice(&self, sym: SymbolId) -> bool {
-        if has_menu_choices(self.v) {
-            self.m.sym(sym).name.is_none()
-        } else {
-            self.m.sym(sym).is_choice()
-        }
+        is_choice(self.m, self.v, sym)
     }
 
     fn is_choice_value(&self, sym: SymbolId) -> bool {
         self.m.sym(sym).is_choice_value()
     }
 
-    /// The choice symbol of a choice value (`prop_get_symbol(sym_get_choice_prop(sym))`, or
-    /// `sym_get_choice_menu(sym)->sym`), when `sym` is one.
     fn choice_of(&self, sym: SymbolId) -> Option<SymbolId> {
-        if has_menu_choices(self.v) {
-            self.m.menu(sym_get_choice_menu(self.m, sym)?).sym
-        } else if self.is_choice_value(sym) {
-            prop_get_symbol(self.m, self.m.choice_prop(sym)?)
-        } else {
-            None
-        }
+        self.plan.choice_of(sym)
     }
 
     /// The members of a choice: the E_LIST of its P_CHOICE property (6.1), or the symbols of
@@ -432,11 +440,11 @@ impl<'a> Checker<'a> {
     }
 
     /// `sym_check_expr_deps`: the first symbol of an expression that closes a cycle, from the
-    /// expression's [`Leaves`] entries.
+    /// expression's entries in the [`Plan`].
     fn sym_check_expr_deps(&mut self, entries: &[u32]) -> Option<SymbolId> {
         for &entry in entries {
-            if entry & leaves::OOPS != 0 {
-                let t = entry & !leaves::OOPS;
+            if entry & plan::OOPS != 0 {
+                let t = entry & !plan::OOPS;
                 self.messages.push(format!("Oops! How to check {t}?\n"));
                 continue;
             }
@@ -457,52 +465,18 @@ impl<'a> Checker<'a> {
     }
 
     /// `sym_check_sym_deps`: the symbol's dependencies, reverse dependencies, implications,
-    /// property conditions and default values.
+    /// property conditions and default values (the walks of its [`Plan`] items).
     fn sym_check_sym_deps(&mut self, sym: SymbolId) -> Option<SymbolId> {
-        let m = self.m;
+        let plan = self.plan;
         let top = self.push(sym);
-        let s = m.sym(sym);
         let mut sym2 = None;
-        let leaves = self.leaves;
-        for (which, e) in [
-            (StackExpr::DirDep, SymExpr::DirDep),
-            (StackExpr::RevDep, SymExpr::RevDep),
-            (StackExpr::Implied, SymExpr::Implied),
-        ] {
-            self.stack[top].expr = which;
-            sym2 = self.sym_check_expr_deps(leaves.sym(sym, e));
-            if sym2.is_some() {
-                self.pop();
-                return sym2;
-            }
-        }
-        self.stack[top].expr = StackExpr::None;
-        for &p in &s.props {
-            let prop = m.prop(p);
-            // P_CHOICE is skipped up to 6.10; it and P_SYMBOL do not exist afterwards.
-            let absent = has_menu_choices(self.v) && prop.kind == PropKind::Symbol;
-            if absent
-                || matches!(
-                    prop.kind,
-                    PropKind::Choice | PropKind::Select | PropKind::Imply
-                )
-            {
-                continue;
-            }
-            self.stack[top].prop = Some(p);
-            sym2 = self.sym_check_expr_deps(leaves.visible(p));
+        for item in plan.items(sym) {
+            self.stack[top].expr = item.expr;
+            self.stack[top].prop = item.prop;
+            sym2 = self.sym_check_expr_deps(plan.entries(item));
             if sym2.is_some() {
                 break;
             }
-            if prop.kind != PropKind::Default || self.is_choice(sym) {
-                continue;
-            }
-            self.stack[top].expr = StackExpr::PropExpr;
-            sym2 = self.sym_check_expr_deps(leaves.default_value(p));
-            if sym2.is_some() {
-                break;
-            }
-            self.stack[top].expr = StackExpr::None;
         }
         self.pop();
         sym2
@@ -790,6 +764,20 @@ mod tests {
         );
         assert_eq!(r.stderr(), expected);
         assert_eq!(r.errors, 1);
+    }
+
+    /// The check walks each symbol of an expression once ([`plan`]): naming a symbol twice, or
+    /// another symbol first, changes neither the message nor the count.
+    #[test]
+    fn a_symbol_named_twice_is_checked_once() {
+        for v in [V61, V612] {
+            let plain = two_configs_depending_on_each_other().check(v);
+            let mut t = Tree::new(&["A", "B", "C"]);
+            t.config("A", SymbolType::Bool, 1, "(&& C (&& B (|| B C)))");
+            t.config("B", SymbolType::Bool, 5, "(|| A (! A))");
+            t.config("C", SymbolType::Bool, 9, "-");
+            assert_eq!(t.check(v), plain, "{v:?}");
+        }
     }
 
     #[test]

@@ -7,9 +7,9 @@
 //! output: each function here is a one-to-one port of its C namesake.
 //!
 //! The C code mutates trees in place and, in 6.1, walks two pointers into the *same* tree at once
-//! (`expr_eliminate_dups1(type, &e, &e)`). Here trees are owned values; where the C code aliases, the
-//! walk addresses sub-trees by path from the root so that every read sees the earlier writes exactly
-//! as the C code does.
+//! (`expr_eliminate_dups1(type, &e, &e)`). Here trees are owned values; [`dups`] explains how that
+//! walk is done over the leaves' slots, with every read seeing the earlier writes exactly as the C
+//! code does.
 //!
 //! 6.12 made expressions immutable and hash-consed (`expr_lookup`), and that changed results:
 //! `expr_eliminate_dups` works bottom-up and only joins left leaves with right leaves,
@@ -252,12 +252,21 @@ fn eliminate_yn_v61(e: Expr) -> Expr {
         Expr::Or(l, r) => (l, r, false),
         other => return other,
     };
-    let (l, r) = (eliminate_yn_v61(*l), eliminate_yn_v61(*r));
+    let (l, r) = (map_box(l, eliminate_yn_v61), map_box(r, eliminate_yn_v61));
     match yn_pick(is_and, &l, &r) {
-        Some(true) => l,
-        Some(false) => r,
-        None => alloc_two(if is_and { ExprType::And } else { ExprType::Or }, l, r),
+        Some(true) => *l,
+        Some(false) => *r,
+        None if is_and => Expr::And(l, r),
+        None => Expr::Or(l, r),
     }
+}
+
+/// `f` applied to the expression in a box, in the same box: rewriting a tree allocates nothing
+/// for the nodes it keeps.
+fn map_box(mut b: Box<Expr>, f: impl FnOnce(Expr) -> Expr) -> Box<Expr> {
+    let e = std::mem::replace(&mut *b, Expr::Symbol(SYM_NO));
+    *b = f(e);
+    b
 }
 
 /// 6.12: `None` when the node is returned unchanged.
@@ -454,16 +463,20 @@ fn transform(m: &Model, v: KernelVersion, e: Expr, stdout: &mut String) -> Expr 
     let right_first = has_immutable_exprs(v);
     let is_and = matches!(e, Expr::And(..));
     let e = match e {
-        Expr::Not(c) => Expr::Not(Box::new(transform(m, v, *c, stdout))),
+        Expr::Not(c) => Expr::Not(map_box(c, |c| transform(m, v, c, stdout))),
         Expr::And(l, r) | Expr::Or(l, r) => {
             let (l, r) = if right_first {
-                let r = transform(m, v, *r, stdout);
-                (transform(m, v, *l, stdout), r)
+                let r = map_box(r, |r| transform(m, v, r, stdout));
+                (map_box(l, |l| transform(m, v, l, stdout)), r)
             } else {
-                let l = transform(m, v, *l, stdout);
-                (l, transform(m, v, *r, stdout))
+                let l = map_box(l, |l| transform(m, v, l, stdout));
+                (l, map_box(r, |r| transform(m, v, r, stdout)))
             };
-            alloc_two(if is_and { ExprType::And } else { ExprType::Or }, l, r)
+            if is_and {
+                Expr::And(l, r)
+            } else {
+                Expr::Or(l, r)
+            }
         }
         other => other,
     };

@@ -82,21 +82,29 @@ pub fn string_valid(ty: SymbolType, s: &str) -> bool {
     }
 }
 
-/// `rewrite_m`: `m` becomes `m && MODULES`, so that it is `n` without modules.
-fn rewrite_m(e: Option<Expr>, modules: SymbolId) -> Option<Expr> {
-    fn rw(e: Expr, modules: SymbolId) -> Expr {
+/// `rewrite_m`: `m` becomes `m && MODULES`, so that it is `n` without modules. In place, as in
+/// C.
+fn rewrite_m(mut e: Option<Expr>, modules: SymbolId) -> Option<Expr> {
+    fn rw(e: &mut Expr, modules: SymbolId) {
         match e {
-            Expr::Not(c) => Expr::Not(Box::new(rw(*c, modules))),
-            Expr::Or(a, b) => Expr::Or(Box::new(rw(*a, modules)), Box::new(rw(*b, modules))),
-            Expr::And(a, b) => Expr::And(Box::new(rw(*a, modules)), Box::new(rw(*b, modules))),
-            Expr::Symbol(s) if s == SYM_MOD => Expr::And(
-                Box::new(Expr::Symbol(SYM_MOD)),
-                Box::new(Expr::Symbol(modules)),
-            ),
-            other => other,
+            Expr::Not(c) => rw(c, modules),
+            Expr::Or(a, b) | Expr::And(a, b) => {
+                rw(a, modules);
+                rw(b, modules);
+            }
+            Expr::Symbol(s) if *s == SYM_MOD => {
+                *e = Expr::And(
+                    Box::new(Expr::Symbol(SYM_MOD)),
+                    Box::new(Expr::Symbol(modules)),
+                );
+            }
+            _ => {}
         }
     }
-    e.map(|e| rw(e, modules))
+    if let Some(e) = e.as_mut() {
+        rw(e, modules);
+    }
+    e
 }
 
 impl Finalizer<'_> {
@@ -155,7 +163,11 @@ impl Finalizer<'_> {
     /// The `basedep` of automatic submenu creation below `parent`: the visibility of its prompt
     /// as `!= n`, transformed and without duplicates.
     fn submenu_basedep(&mut self, parent: MenuId) -> Option<Expr> {
-        let vis = self.m.menu(parent).prompt.and_then(|p| self.m.prop(p).visible.as_ref());
+        let vis = self
+            .m
+            .menu(parent)
+            .prompt
+            .and_then(|p| self.m.prop(p).visible.as_ref());
         let basedep = expr_trans_compare(vis, CmpOp::Unequal, SYM_NO);
         let basedep = self.transform(basedep);
         self.dups(basedep)
@@ -261,7 +273,11 @@ impl Finalizer<'_> {
             // Automatic submenu creation. `basedep` is only needed when a following entry
             // mentions the symbol without depending on it outright, so it is computed then,
             // unless computing it prints a note (it then comes first, as in C).
-            let vis = self.m.menu(parent).prompt.and_then(|p| self.m.prop(p).visible.as_ref());
+            let vis = self
+                .m
+                .menu(parent)
+                .prompt
+                .and_then(|p| self.m.prop(p).visible.as_ref());
             let mut basedep = None;
             if expr_tests_bool_for_m(self.m, vis) {
                 basedep = Some(self.submenu_basedep(parent));

@@ -85,3 +85,161 @@ pub fn conf(tree: &Path, arch: &str, target: &str) -> ConfRun {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// A directory of its own under the system's temp dir, removed when dropped.
+pub struct ScratchDir(pub PathBuf);
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A new empty scratch directory whose name contains `tag`.
+pub fn scratch_dir(tag: &str) -> ScratchDir {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ktailor-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    ScratchDir(dir)
+}
+
+/// A private copy of a tree's O= directory (it holds the built conf, a few hundred KB), so
+/// that oracle runs in parallel neither race on the files conf writes there (savedefconfig's
+/// `defconfig`, auto.conf) nor change the shared one. Files that vanish while copying (other
+/// runs' temporaries) are skipped.
+pub fn private_objtree(tree: &Path) -> ScratchDir {
+    let dir = scratch_dir("obj");
+    let _ = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", objtree(tree).display()))
+        .arg(&dir.0)
+        .status();
+    for leftover in ["defconfig", ".config.old"] {
+        let _ = std::fs::remove_file(dir.0.join(leftover));
+    }
+    assert!(
+        dir.0.join("scripts/kconfig/conf").is_file(),
+        "no built conf in {}",
+        objtree(tree).display()
+    );
+    dir
+}
+
+/// What the tree's own conf left after a sequence of make targets.
+pub struct ConfSteps {
+    /// The file at KCONFIG_CONFIG after the last step.
+    pub config: Option<String>,
+    /// `defconfig` in the objtree (written by savedefconfig).
+    pub defconfig: Option<String>,
+    pub stdout: String,
+    pub stderr: String,
+    /// The exit status of each step.
+    pub status: Vec<i32>,
+}
+
+/// Runs `make -s O=<private copy> ARCH=arch TARGET` for each target in turn with
+/// `KCONFIG_CONFIG=config` (which is first filled with `input`, if given) and the extra
+/// environment `env`: the oracle for a target run on an input configuration.
+pub fn conf_steps(
+    tree: &Path,
+    arch: &str,
+    config: &Path,
+    input: Option<&[u8]>,
+    targets: &[&str],
+    env: &[(&str, &str)],
+) -> ConfSteps {
+    let obj = private_objtree(tree);
+    let _ = std::fs::remove_file(config);
+    if let Some(data) = input {
+        std::fs::write(config, data).expect("write the input configuration");
+    }
+    let mut run = ConfSteps {
+        config: None,
+        defconfig: None,
+        stdout: String::new(),
+        stderr: String::new(),
+        status: Vec::new(),
+    };
+    for target in targets {
+        let mut cmd = Command::new("make");
+        cmd.arg("-s")
+            .arg("-C")
+            .arg(tree)
+            .arg(format!("O={}", obj.0.display()))
+            .arg(format!("ARCH={arch}"))
+            .arg(target)
+            .env("KCONFIG_CONFIG", config);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run make");
+        run.stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+        run.stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+        run.status.push(out.status.code().unwrap_or(-1));
+    }
+    run.config = std::fs::read(config)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    run.defconfig = std::fs::read(obj.0.join("defconfig"))
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    let _ = std::fs::remove_file(config);
+    let _ = std::fs::remove_file(format!("{}.old", config.display()));
+    run
+}
+
+/// A Debian kernel configuration of linux-config-6.1 (`cloud-amd64`, `amd64`), installing the
+/// package when it is missing.
+pub fn debian_config(flavour: &str) -> Vec<u8> {
+    let path = PathBuf::from(format!(
+        "/usr/src/linux-config-6.1/config.amd64_none_{flavour}.xz"
+    ));
+    if !path.is_file() {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(
+                "apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+                 linux-config-6.1 xz-utils >&2",
+            )
+            .status()
+            .expect("run apt-get");
+        assert!(status.success(), "cannot install linux-config-6.1");
+    }
+    let out = Command::new("xz")
+        .arg("-dc")
+        .arg(&path)
+        .output()
+        .expect("run xz");
+    assert!(out.status.success(), "xz -dc {} failed", path.display());
+    out.stdout
+}
+
+/// The first lines where two texts differ, for a failure message.
+pub fn first_difference(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let i = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    let from = i.saturating_sub(2);
+    let show = |v: &[&str]| -> String {
+        v.iter()
+            .enumerate()
+            .skip(from)
+            .take(6)
+            .map(|(n, l)| format!("    {:>5}: {l}\n", n + 1))
+            .collect()
+    };
+    format!(
+        "first difference at line {} ({} vs {} lines)\n  conf:\n{}  ktailor:\n{}",
+        i + 1,
+        e.len(),
+        a.len(),
+        show(&e),
+        show(&a)
+    )
+}

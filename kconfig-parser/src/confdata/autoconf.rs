@@ -52,7 +52,10 @@ fn print_symbol_for_c(cfg: &Config<'_>, out: &mut String, s: SymbolId) {
         SymbolType::String => val = escape_string_value(&val),
         _ => {}
     }
-    out.push_str(&format!("#define {}{name}{suffix} {prefix}{val}\n", cfg.config_prefix));
+    out.push_str(&format!(
+        "#define {}{name}{suffix} {prefix}{val}\n",
+        cfg.config_prefix
+    ));
 }
 
 /// `0x` unless the value has it already.
@@ -129,7 +132,9 @@ fn autoconf_cmd_text(cfg: &Config<'_>, autoconf_name: &str, deps: &AutoconfDeps)
         }
         out.push_str("\n$(autoconfig): $(deps_config)\n$(deps_config): ;\n");
         for (k, v) in &deps.env_used {
-            out.push_str(&format!("\nifneq \"$({k})\" \"{v}\"\n$(autoconfig): FORCE\nendif\n"));
+            out.push_str(&format!(
+                "\nifneq \"$({k})\" \"{v}\"\n$(autoconfig): FORCE\nendif\n"
+            ));
         }
     } else {
         out.push_str("deps_config := \\\n");
@@ -139,7 +144,9 @@ fn autoconf_cmd_text(cfg: &Config<'_>, autoconf_name: &str, deps: &AutoconfDeps)
         }
         out.push_str(&format!("\n{autoconf_name}: $(deps_config)\n\n"));
         for (k, v) in &deps.env_used {
-            out.push_str(&format!("ifneq \"$({k})\" \"{v}\"\n{autoconf_name}: FORCE\nendif\n"));
+            out.push_str(&format!(
+                "ifneq \"$({k})\" \"{v}\"\n{autoconf_name}: FORCE\nendif\n"
+            ));
         }
         out.push_str("\n$(deps_config): ;\n");
     }
@@ -148,7 +155,11 @@ fn autoconf_cmd_text(cfg: &Config<'_>, autoconf_name: &str, deps: &AutoconfDeps)
 
 /// `conf_touch_deps`: reads the previous auto.conf into `S_DEF_AUTO` and touches
 /// `include/config/SYMBOL` for each symbol whose value changed.
-fn conf_touch_deps(cfg: &mut Config<'_>, env: &mut ConfEnv, autoconf_name: &str) -> Result<(), ConfError> {
+fn conf_touch_deps(
+    cfg: &mut Config<'_>,
+    env: &mut ConfEnv,
+    autoconf_name: &str,
+) -> Result<(), ConfError> {
     let dir = match autoconf_name.rfind('/') {
         Some(i) => &autoconf_name[..=i],
         None => "",
@@ -220,7 +231,10 @@ pub fn conf_write_autoconf(
     overwrite: bool,
     deps: &AutoconfDeps,
 ) -> Result<bool, ConfError> {
-    let autoconf_name = env.get("KCONFIG_AUTOCONFIG").unwrap_or("include/config/auto.conf").to_string();
+    let autoconf_name = env
+        .get("KCONFIG_AUTOCONFIG")
+        .unwrap_or("include/config/auto.conf")
+        .to_string();
     if !overwrite && env.read_file(&env.path(&autoconf_name))?.is_some() {
         return Ok(false);
     }
@@ -239,8 +253,14 @@ pub fn conf_write_autoconf(
         }
     }
     let files = autoconf_text(cfg);
-    let header = env.get("KCONFIG_AUTOHEADER").unwrap_or("include/generated/autoconf.h").to_string();
-    let rustc = env.get("KCONFIG_RUSTCCFG").unwrap_or("include/generated/rustc_cfg").to_string();
+    let header = env
+        .get("KCONFIG_AUTOHEADER")
+        .unwrap_or("include/generated/autoconf.h")
+        .to_string();
+    let rustc = env
+        .get("KCONFIG_RUSTCCFG")
+        .unwrap_or("include/generated/rustc_cfg")
+        .to_string();
     env.write_file(&env.path(&header), files.autoconf_h.as_bytes())?;
     env.write_file(&env.path(&rustc), files.rustc_cfg.as_bytes())?;
     env.write_file(&env.path(&autoconf_name), files.auto_conf.as_bytes())?;

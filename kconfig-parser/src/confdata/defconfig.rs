@@ -33,7 +33,12 @@ pub fn defconfig_text(cfg: &mut Config<'_>) -> String {
 
 /// The body of the loop for one symbol: skip it if it is not written, cannot be changed, is at
 /// its default, or is the default member of its choice.
-fn print_if_not_default(cfg: &mut Config<'_>, out: &mut String, s: crate::model::SymbolId, new: bool) {
+fn print_if_not_default(
+    cfg: &mut Config<'_>,
+    out: &mut String,
+    s: crate::model::SymbolId,
+    new: bool,
+) {
     cfg.sym_calc_value(s);
     if cfg.flags(s) & flags::WRITE == 0 {
         return;
@@ -71,7 +76,11 @@ fn print_if_not_default(cfg: &mut Config<'_>, out: &mut String, s: crate::model:
 }
 
 /// `conf_write_defconfig(filename)`: writes the minimal configuration (atomically).
-pub fn conf_write_defconfig(cfg: &mut Config<'_>, env: &mut ConfEnv, filename: &str) -> Result<String, ConfError> {
+pub fn conf_write_defconfig(
+    cfg: &mut Config<'_>,
+    env: &mut ConfEnv,
+    filename: &str,
+) -> Result<String, ConfError> {
     let text = defconfig_text(cfg);
     let path = env.path(filename);
     env.write_file(&path, text.as_bytes())?;

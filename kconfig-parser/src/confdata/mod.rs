@@ -180,7 +180,9 @@ pub(crate) fn tmp_name(path: &Path) -> PathBuf {
 /// `make_parent_dir`: creates the directories above a file.
 pub(crate) fn make_parent_dir(path: &Path) -> Result<(), ConfError> {
     match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => fs::create_dir_all(p).map_err(|e| ConfError::io(p, e)),
+        Some(p) if !p.as_os_str().is_empty() => {
+            fs::create_dir_all(p).map_err(|e| ConfError::io(p, e))
+        }
         _ => Ok(()),
     }
 }

@@ -34,7 +34,10 @@ struct Reader<'a> {
 impl Reader<'_> {
     /// `conf_warning`
     fn warn(&self, cfg: &mut Config<'_>, msg: &str) {
-        cfg.stderr(format!("{}:{}:warning: {}\n", self.filename, self.lineno, msg));
+        cfg.stderr(format!(
+            "{}:{}:warning: {}\n",
+            self.filename, self.lineno, msg
+        ));
         cfg.conf_warnings += 1;
     }
 }
@@ -58,7 +61,9 @@ pub fn conf_read_simple(
                     cfg.conf_set_changed(true);
                     let mut found = (n, None);
                     if let Some(list) = env.get("KCONFIG_DEFCONFIG_LIST") {
-                        for cand in list.split(|c: char| c.is_ascii_whitespace() || c == '\x0b' || c == '\x0c') {
+                        for cand in list
+                            .split(|c: char| c.is_ascii_whitespace() || c == '\x0b' || c == '\x0c')
+                        {
                             if cand.is_empty() {
                                 continue;
                             }
@@ -95,7 +100,10 @@ pub fn conf_read_text(
     warn_unknown: bool,
 ) -> Vec<String> {
     let new = cfg.new_choices();
-    let mut rd = Reader { filename, lineno: 0 };
+    let mut rd = Reader {
+        filename,
+        lineno: 0,
+    };
     cfg.conf_warnings = 0;
     let def_flag = def.flag();
     let d = def as usize;
@@ -130,7 +138,7 @@ pub fn conf_read_text(
         };
         let name = String::from_utf8_lossy(name).into_owned();
         let val = String::from_utf8_lossy(&val).into_owned();
-        let Some(sym) = cfg.model().find(&name) else {
+        let Some(sym) = cfg.sym_find(&name) else {
             if def != DefSlot::Auto {
                 if warn_unknown {
                     rd.warn(cfg, &format!("unknown symbol: {name}"));
@@ -187,7 +195,11 @@ pub fn conf_read_text(
 
 /// `%s` of `sym->name`.
 fn sym_name(cfg: &Config<'_>, s: SymbolId) -> String {
-    cfg.model().sym(s).name.clone().unwrap_or_else(|| "(null)".into())
+    cfg.model()
+        .sym(s)
+        .name
+        .clone()
+        .unwrap_or_else(|| "(null)".into())
 }
 
 /// The lines of a file as `getline` returns them, each with its newline.
@@ -238,7 +250,10 @@ fn parse_line<'l>(
     if let Some(rest) = (if new { stripped } else { line }).strip_prefix(pre) {
         let Some(eq) = rest.iter().position(|b| *b == b'=') else {
             if new {
-                rd.warn(cfg, &format!("unexpected data: {}", String::from_utf8_lossy(stripped)));
+                rd.warn(
+                    cfg,
+                    &format!("unexpected data: {}", String::from_utf8_lossy(stripped)),
+                );
             }
             return None;
         };
@@ -254,16 +269,31 @@ fn parse_line<'l>(
         return Some((&rest[..eq], val.to_vec()));
     }
     if new {
-        rd.warn(cfg, &format!("unexpected data: {}", String::from_utf8_lossy(stripped)));
+        rd.warn(
+            cfg,
+            &format!("unexpected data: {}", String::from_utf8_lossy(stripped)),
+        );
     } else if !matches!(line.first(), Some(b'\r' | b'\n')) {
-        let end = line.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(line.len());
-        rd.warn(cfg, &format!("unexpected data: {}", String::from_utf8_lossy(&line[..end])));
+        let end = line
+            .iter()
+            .position(|b| *b == b'\r' || *b == b'\n')
+            .unwrap_or(line.len());
+        rd.warn(
+            cfg,
+            &format!("unexpected data: {}", String::from_utf8_lossy(&line[..end])),
+        );
     }
     None
 }
 
 /// `conf_set_sym_val`: stores one value; true (C: 1) when it was invalid.
-fn conf_set_sym_val(cfg: &mut Config<'_>, rd: &Reader<'_>, sym: SymbolId, def: DefSlot, p: &str) -> bool {
+fn conf_set_sym_val(
+    cfg: &mut Config<'_>,
+    rd: &Reader<'_>,
+    sym: SymbolId,
+    def: DefSlot,
+    p: &str,
+) -> bool {
     let d = def as usize;
     let def_flag = def.flag();
     let ty = cfg.model().sym(sym).ty;
@@ -335,7 +365,11 @@ fn unescape(body: &str) -> Option<String> {
 /// `conf_read(name)`: reads a configuration as the user's (`S_DEF_USER`), computes every
 /// symbol, and works out whether the result differs from what was read (`conf_get_changed`).
 /// `Ok(result)` with no name when there was nothing to read.
-pub fn conf_read(cfg: &mut Config<'_>, env: &ConfEnv, name: Option<&str>) -> Result<ReadResult, ConfError> {
+pub fn conf_read(
+    cfg: &mut Config<'_>,
+    env: &ConfEnv,
+    name: Option<&str>,
+) -> Result<ReadResult, ConfError> {
     cfg.conf_set_changed(false);
     let res = conf_read_simple(cfg, env, name, DefSlot::User)?;
     let modules = cfg.model().modules_sym;
@@ -380,7 +414,10 @@ pub fn conf_read(cfg: &mut Config<'_>, env: &ConfEnv, name: Option<&str>) -> Res
             if cfg.state(s).visible == Tristate::No && unsaved == 0 {
                 cfg.clear_flags(s, flags::DEF_USER);
             }
-            if matches!(cfg.model().sym(s).ty, SymbolType::String | SymbolType::Int | SymbolType::Hex) {
+            if matches!(
+                cfg.model().sym(s).ty,
+                SymbolType::String | SymbolType::Int | SymbolType::Hex
+            ) {
                 // Reset a string value if it is out of range.
                 let v = cfg.val_str(&cfg.state(s).def[0].val).to_string();
                 if !cfg.sym_string_within_range(s, &v) {

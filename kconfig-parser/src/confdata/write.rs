@@ -5,8 +5,8 @@ use std::fs;
 use std::path::Path;
 
 use super::{conf_message, make_parent_dir, tmp_name, ConfEnv, ConfError};
-use crate::eval::Config;
 use crate::eval::menu_get_prompt;
+use crate::eval::Config;
 use crate::model::{flags, MenuId, PropKind, SymbolId, SymbolType};
 
 /// How `conf_write` ended.
@@ -44,7 +44,13 @@ pub(crate) enum OutputN {
 }
 
 /// `__print_symbol`: one symbol as a .config, auto.conf or listnewconfig line.
-pub(crate) fn print_symbol(cfg: &Config<'_>, out: &mut String, s: SymbolId, output_n: OutputN, escape: bool) {
+pub(crate) fn print_symbol(
+    cfg: &Config<'_>,
+    out: &mut String,
+    s: SymbolId,
+    output_n: OutputN,
+    escape: bool,
+) {
     let sym = cfg.model().sym(s);
     if sym.ty == SymbolType::Unknown {
         return;
@@ -52,7 +58,10 @@ pub(crate) fn print_symbol(cfg: &Config<'_>, out: &mut String, s: SymbolId, outp
     let name = sym.name.as_deref().unwrap_or("(null)");
     let val = cfg.sym_get_string_value(s);
     let prefix = &cfg.config_prefix;
-    if matches!(sym.ty, SymbolType::Bool | SymbolType::Tristate) && output_n != OutputN::N && val.starts_with('n') {
+    if matches!(sym.ty, SymbolType::Bool | SymbolType::Tristate)
+        && output_n != OutputN::N
+        && val.starts_with('n')
+    {
         if output_n == OutputN::AsUnset {
             out.push_str(&format!("# {prefix}{name} is not set\n"));
         }
@@ -71,7 +80,9 @@ pub(crate) fn write_heading(cfg: &Config<'_>, out: &mut String, style: (&str, &s
     let m = cfg.model();
     let title = menu_get_prompt(m, m.root).unwrap_or("");
     out.push_str(&format!("{prefix}\n"));
-    out.push_str(&format!("{decoration} Automatically generated file; DO NOT EDIT.\n"));
+    out.push_str(&format!(
+        "{decoration} Automatically generated file; DO NOT EDIT.\n"
+    ));
     out.push_str(&format!("{decoration} {title}\n"));
     out.push_str(&format!("{postfix}\n"));
 }
@@ -152,7 +163,11 @@ pub fn print_listconfig(cfg: &Config<'_>, out: &mut String, s: SymbolId) {
 /// `.config`); an identical existing file is left untouched ("No change to ..."), else the
 /// previous one is kept as `NAME.old` and the new one is renamed into place from a temporary
 /// file. With `KCONFIG_OVERWRITECONFIG` set, writes in place.
-pub fn conf_write(cfg: &mut Config<'_>, env: &mut ConfEnv, name: Option<&str>) -> Result<WriteOutcome, ConfError> {
+pub fn conf_write(
+    cfg: &mut Config<'_>,
+    env: &mut ConfEnv,
+    name: Option<&str>,
+) -> Result<WriteOutcome, ConfError> {
     let name = name.unwrap_or_else(|| env.configname()).to_string();
     if name.is_empty() {
         cfg.stderr("config name is empty\n".into());
@@ -164,7 +179,9 @@ pub fn conf_write(cfg: &mut Config<'_>, env: &mut ConfEnv, name: Option<&str>) -
         return Err(ConfError::IsDirectory(name));
     }
     let text = config_text(cfg);
-    let overwrite = env.get("KCONFIG_OVERWRITECONFIG").is_some_and(|v| !v.is_empty());
+    let overwrite = env
+        .get("KCONFIG_OVERWRITECONFIG")
+        .is_some_and(|v| !v.is_empty());
     if env.in_memory {
         env.write_file(&path, text.as_bytes())?;
     } else if overwrite {

@@ -146,14 +146,19 @@ impl Config<'_> {
             // Tristate choice values with visibility 'mod' are not visible if the
             // corresponding choice's value is 'yes' (6.1).
             if let Some(cs) = choice_sym {
-                if sym.ty == SymbolType::Tristate && vis == Tristate::Mod && self.sym_get_tristate_value(cs) == Tristate::Yes {
+                if sym.ty == SymbolType::Tristate
+                    && vis == Tristate::Mod
+                    && self.sym_get_tristate_value(cs) == Tristate::Yes
+                {
                     vis = Tristate::No;
                 }
             }
             self.prop_vis[p.index()] = vis;
             tri = expr_or(tri, vis);
         }
-        if tri == Tristate::Mod && (sym.ty != SymbolType::Tristate || self.modules_val == Tristate::No) {
+        if tri == Tristate::Mod
+            && (sym.ty != SymbolType::Tristate || self.modules_val == Tristate::No)
+        {
             tri = Tristate::Yes;
         }
         self.syms[s.index()].visible = tri;
@@ -244,7 +249,11 @@ impl Config<'_> {
         let Some((lo, hi)) = self.range_bounds(p) else {
             return;
         };
-        let val = strtoll(self.val_str(&self.syms[s.index()].curr.val).as_bytes(), base).value;
+        let val = strtoll(
+            self.val_str(&self.syms[s.index()].curr.val).as_bytes(),
+            base,
+        )
+        .value;
         let mut range_sym = lo;
         let val2 = self.sym_get_range_val(lo, base);
         if val >= val2 {
@@ -269,7 +278,11 @@ impl Config<'_> {
         ));
         gs.s.push_str(&format!(
             "  Depends on [{}]: ",
-            if st.dir_dep == Tristate::Mod { 'm' } else { 'n' }
+            if st.dir_dep == Tristate::Mod {
+                'm'
+            } else {
+                'n'
+            }
         ));
         {
             let this = &*self;
@@ -277,7 +290,10 @@ impl Config<'_> {
             expr_gstr_print(m, sym.dir_dep.as_ref(), &mut gs, &value);
         }
         gs.s.push('\n');
-        for (t, title) in [(Tristate::Yes, "  Selected by [y]:\n"), (Tristate::Mod, "  Selected by [m]:\n")] {
+        for (t, title) in [
+            (Tristate::Yes, "  Selected by [y]:\n"),
+            (Tristate::Mod, "  Selected by [m]:\n"),
+        ] {
             // expr_calc_value on terms of rev_dep: their symbols are computed already (the
             // whole rev_dep was), so a read-only evaluation gives the same answer.
             let this = &*self;
@@ -309,7 +325,10 @@ impl Config<'_> {
         }
         let m = self.model;
         let sym = m.sym(s);
-        if !self.new_choices && self.sym_is_choice_value(s) && self.flags(s) & NEED_SET_CHOICE_VALUES != 0 {
+        if !self.new_choices
+            && self.sym_is_choice_value(s)
+            && self.flags(s) & NEED_SET_CHOICE_VALUES != 0
+        {
             self.clear_flags(s, NEED_SET_CHOICE_VALUES);
             if let Some(cs) = self.choice_symbol_of(s) {
                 self.sym_calc_value(cs);
@@ -356,7 +375,10 @@ impl Config<'_> {
                         self.sym_calc_choice(menu);
                     }
                     newval.tri = self.syms[s.index()].curr.tri;
-                } else if !self.new_choices && self.sym_is_choice_value(s) && visible == Tristate::Yes {
+                } else if !self.new_choices
+                    && self.sym_is_choice_value(s)
+                    && visible == Tristate::Yes
+                {
                     let chosen = self
                         .choice_symbol_of(s)
                         .map(|cs| matches!(self.syms[cs.index()].curr.val, Val::Sym(x) if x == s))

@@ -131,12 +131,19 @@ impl Config<'_> {
                 .copied()
                 .find(|s| self.syms[s.index()].visible != Tristate::No);
         }
-        let entries: Vec<SymbolId> = self.menu_sub_entries(choice).filter_map(|menu| m.menu(menu).sym).collect();
+        let entries: Vec<SymbolId> = self
+            .menu_sub_entries(choice)
+            .filter_map(|menu| m.menu(menu).sym)
+            .collect();
         for s in entries {
             if self.syms[s.index()].visible == Tristate::No {
                 continue;
             }
-            let val = if Some(s) == res { Tristate::Yes } else { Tristate::No };
+            let val = if Some(s) == res {
+                Tristate::Yes
+            } else {
+                Tristate::No
+            };
             self.syms[s.index()].curr.tri = val;
             self.set_flags(s, flags::VALID | flags::WRITE);
         }
@@ -148,12 +155,19 @@ impl Config<'_> {
     pub fn choice_set_value(&mut self, choice: MenuId, sym: SymbolId) {
         let m = self.model;
         let mut changed = false;
-        let entries: Vec<SymbolId> = self.menu_sub_entries(choice).filter_map(|menu| m.menu(menu).sym).collect();
+        let entries: Vec<SymbolId> = self
+            .menu_sub_entries(choice)
+            .filter_map(|menu| m.menu(menu).sym)
+            .collect();
         for s in entries {
             if self.syms[s.index()].visible == Tristate::No {
                 continue;
             }
-            let val = if s == sym { Tristate::Yes } else { Tristate::No };
+            let val = if s == sym {
+                Tristate::Yes
+            } else {
+                Tristate::No
+            };
             if self.syms[s.index()].curr.tri != val {
                 changed = true;
             }

@@ -65,7 +65,10 @@ fn parse_magnitude(s: &[u8], base: u32) -> (u64, bool, bool, usize) {
         if d >= base {
             break;
         }
-        match value.checked_mul(u64::from(base)).and_then(|v| v.checked_add(u64::from(d))) {
+        match value
+            .checked_mul(u64::from(base))
+            .and_then(|v| v.checked_add(u64::from(d)))
+        {
             Some(v) => value = v,
             None => overflow = true,
         }
@@ -89,7 +92,11 @@ pub fn strtoll(s: &[u8], base: u32) -> Parsed<i64> {
             overflow: true,
         };
     }
-    let value = if neg { (mag as i64).wrapping_neg() } else { mag as i64 };
+    let value = if neg {
+        (mag as i64).wrapping_neg()
+    } else {
+        mag as i64
+    };
     Parsed {
         value,
         end,

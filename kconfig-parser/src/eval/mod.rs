@@ -15,7 +15,6 @@
 mod calc;
 mod choice;
 pub mod cnum;
-pub mod hash;
 mod menu;
 mod set;
 
@@ -148,10 +147,13 @@ pub struct Config<'m> {
     /// 6.1: the choice of each choice value (`prop_get_symbol(sym_get_choice_prop(sym))`).
     /// 6.11+: the choice menu of each member (`sym_get_choice_menu`).
     choice_of: Vec<Option<u32>>,
-    /// The order of `for_all_symbols`.
+    /// The order of `for_all_symbols` (conf's symbol hash table: `conf_read` computes symbols
+    /// in it, so unmet-dependency warnings come out in it, and auto.conf lists them in it).
     table_order: Arc<Vec<SymbolId>>,
     /// What conf printed, in order.
     messages: Vec<Output>,
+    /// 6.1: choices with a name, which `sym_find` finds too (it skips only constants).
+    named_choices: rustc_hash::FxHashMap<&'m str, SymbolId>,
     /// `CONFIG_` (the `CONFIG_` environment variable of conf, which kbuild unexports).
     pub config_prefix: String,
 }
@@ -217,9 +219,18 @@ impl<'m> Config<'m> {
                 }
             }
         }
+        let mut named_choices = rustc_hash::FxHashMap::default();
+        if !new_choices {
+            for (i, s) in model.symbols.iter().enumerate() {
+                if let (true, Some(n)) = (s.is_choice(), s.name.as_deref()) {
+                    named_choices.insert(n, SymbolId(i as u32));
+                }
+            }
+        }
         Config {
             model,
             version,
+            named_choices,
             new_choices,
             syms,
             prop_vis: vec![Tristate::No; model.props.len()],
@@ -229,9 +240,20 @@ impl<'m> Config<'m> {
             conf_warnings: 0,
             choice_members,
             choice_of,
-            table_order: Arc::new(hash::for_all_symbols_order(model, version)),
+            table_order: Arc::new(crate::depcheck::symbol_hash_order(model, version)),
             messages: Vec::new(),
             config_prefix: "CONFIG_".to_string(),
+        }
+    }
+
+    /// `sym_find`: the symbol of a name, as conf_read_simple looks names up. Before 6.11 a
+    /// named choice is found too; of two symbols of one name the newer (first in its hash
+    /// bucket) wins.
+    pub fn sym_find(&self, name: &str) -> Option<SymbolId> {
+        let normal = self.model.find(name);
+        match (normal, self.named_choices.get(name).copied()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -418,7 +440,10 @@ impl<'m> Config<'m> {
     pub fn sym_get_type(&self, s: SymbolId) -> SymbolType {
         let ty = self.model.sym(s).ty;
         if ty == SymbolType::Tristate {
-            if !self.new_choices && self.sym_is_choice_value(s) && self.syms[s.index()].visible == Tristate::Yes {
+            if !self.new_choices
+                && self.sym_is_choice_value(s)
+                && self.syms[s.index()].visible == Tristate::Yes
+            {
                 return SymbolType::Bool;
             }
             if self.modules_val == Tristate::No {
@@ -448,14 +473,21 @@ impl<'m> Config<'m> {
     /// The properties of `s` of one kind, in order.
     fn props_of(&self, s: SymbolId, kind: PropKind) -> impl Iterator<Item = PropId> + 'm {
         let m = self.model;
-        m.sym(s).props.iter().copied().filter(move |p| m.prop(*p).kind == kind)
+        m.sym(s)
+            .props
+            .iter()
+            .copied()
+            .filter(move |p| m.prop(*p).kind == kind)
     }
 
     /// Every symbol of the table, to clear or set flags on (`for_all_symbols` without order).
     pub(crate) fn table_symbols(&self) -> std::ops::Range<u32> {
-        hash::FIRST_TABLE_SYMBOL..self.model.symbols.len() as u32
+        FIRST_TABLE_SYMBOL..self.model.symbols.len() as u32
     }
 }
+
+/// The first symbol id in conf's hash table (after `y`, `m`, `n` and `""`, which are not).
+pub const FIRST_TABLE_SYMBOL: u32 = 4;
 
 /// The C string of a tristate.
 pub fn tri_str(t: Tristate) -> &'static str {
@@ -506,3 +538,7 @@ fn sym_get_choice_menu(m: &Model, s: SymbolId) -> Option<MenuId> {
     m.sym(cs).is_choice().then_some(c)
 }
 
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;

@@ -138,15 +138,16 @@ impl Config<'_> {
         self.set_flags(s, flags::DEF_USER);
         let b = newval.as_bytes();
         let is_hex = self.model.sym(s).ty == SymbolType::Hex;
-        let val: Arc<str> = if is_hex && (b.first() != Some(&b'0') || !matches!(b.get(1), Some(b'x' | b'X'))) {
-            format!("0x{newval}").into()
-        } else {
-            let old = &self.syms[s.index()].def[0].val;
-            if !matches!(old, Val::Null) && self.val_str(old) == newval {
-                return true;
-            }
-            newval.into()
-        };
+        let val: Arc<str> =
+            if is_hex && (b.first() != Some(&b'0') || !matches!(b.get(1), Some(b'x' | b'X'))) {
+                format!("0x{newval}").into()
+            } else {
+                let old = &self.syms[s.index()].def[0].val;
+                if !matches!(old, Val::Null) && self.val_str(old) == newval {
+                    return true;
+                }
+                newval.into()
+            };
         self.syms[s.index()].def[0].val = Val::Str(val);
         self.sym_clear_all_valid();
         true
@@ -179,7 +180,10 @@ impl Config<'_> {
         // Handle select statements.
         val = expr_or(val, self.syms[s.index()].rev_dep);
         // Transpose mod to yes if modules are not enabled.
-        if val == Tristate::Mod && !self.sym_is_choice_value(s) && self.sym_get_tristate_value(modules) == Tristate::No {
+        if val == Tristate::Mod
+            && !self.sym_is_choice_value(s)
+            && self.sym_get_tristate_value(modules) == Tristate::No
+        {
             val = Tristate::Yes;
         }
         // Transpose mod to yes if the type is bool.

@@ -65,12 +65,7 @@ pub fn expr_eliminate_dups_and(
         }
     } else {
         let known = leaf_count(left, ExprType::And);
-        eliminate_dups_v61(
-            m,
-            v,
-            alloc_two(ExprType::And, left.clone(), right),
-            known,
-        )
+        eliminate_dups_v61(m, v, alloc_two(ExprType::And, left.clone(), right), known)
     })
 }
 
@@ -255,9 +250,9 @@ mod tests {
     //! The passes against the literal port of the C code they replace (pointers into the live
     //! tree addressed by path from the root), on random expressions.
     use super::*;
+    use crate::expr::CmpOp;
     use crate::expr_simplify::sexpr::model;
     use crate::model::{SymbolId, SYM_MOD, SYM_NO, SYM_YES};
-    use crate::expr::CmpOp;
 
     fn node_at<'a>(root: &'a Expr, path: &[u8]) -> &'a Expr {
         path.iter().fold(root, |e, &d| match e {
@@ -335,7 +330,15 @@ mod tests {
             let mut count = 0;
             let ty = ExprType::of(&e);
             if is_and_or(&e) {
-                reference_dups1(m, v, &mut e, ty, &mut Vec::new(), &mut Vec::new(), &mut count);
+                reference_dups1(
+                    m,
+                    v,
+                    &mut e,
+                    ty,
+                    &mut Vec::new(),
+                    &mut Vec::new(),
+                    &mut count,
+                );
             }
             if count == 0 {
                 return e;
@@ -397,7 +400,11 @@ mod tests {
             let depth = 1 + rng.below(5) as u32;
             let e = random_expr(&m, &mut rng, depth);
             let expected = reference_v61(&m, (6, 1), e.clone());
-            assert_eq!(eliminate_dups_v61(&m, (6, 1), e.clone(), 0), expected, "{e:?}");
+            assert_eq!(
+                eliminate_dups_v61(&m, (6, 1), e.clone(), 0),
+                expected,
+                "{e:?}"
+            );
         }
     }
 
@@ -413,8 +420,8 @@ mod tests {
                 let right = (rng.below(4) != 0).then(|| random_expr(&m, &mut rng, dr));
                 let full = expr_eliminate_dups(&m, v, Expr::and(left.clone(), right.clone()));
                 if v == (6, 1) {
-                    let reference = Expr::and(left.clone(), right.clone())
-                        .map(|e| reference_v61(&m, v, e));
+                    let reference =
+                        Expr::and(left.clone(), right.clone()).map(|e| reference_v61(&m, v, e));
                     assert_eq!(full, reference);
                 }
                 let fast = expr_eliminate_dups_and(&m, v, left.as_ref(), right.clone());

@@ -51,7 +51,11 @@ impl Probability {
         let mut rest = env;
         while !rest.is_empty() && vals.len() < 3 {
             let digits_end = strtol_end(rest);
-            let v: i64 = if digits_end == 0 { 0 } else { rest[..digits_end].trim_start().parse().unwrap_or(-1) };
+            let v: i64 = if digits_end == 0 {
+                0
+            } else {
+                rest[..digits_end].trim_start().parse().unwrap_or(-1)
+            };
             if !(0..=100).contains(&v) {
                 return Err(bad());
             }
@@ -155,7 +159,10 @@ fn randomize_choice_values_61(cfg: &mut Config<'_>, rng: &mut GlibcRand, cs: Sym
 /// the lowest priority (so a member set by KCONFIG_ALLCONFIG wins).
 fn randomize_choice_values(cfg: &mut Config<'_>, rng: &mut GlibcRand, choice: MenuId) {
     let m = cfg.model();
-    let entries: Vec<SymbolId> = cfg.menu_sub_entries(choice).filter_map(|e| m.menu(e).sym).collect();
+    let entries: Vec<SymbolId> = cfg
+        .menu_sub_entries(choice)
+        .filter_map(|e| m.menu(e).sym)
+        .collect();
     let mut cnt = entries.iter().filter(|s| !cfg.sym_has_value(**s)).count() as i32;
     while cnt > 0 {
         let mut x = rng.next_i31() % cnt;
@@ -237,7 +244,12 @@ pub fn conf_set_all_new_symbols(
 
 /// The 6.11+ `conf_set_all_new_symbols`: prompts in menu order, choices left to
 /// `sym_calc_choice` (or randomized).
-fn set_all_new_symbols_612(cfg: &mut Config<'_>, mode: DefMode, prob: Probability, rng: &mut GlibcRand) {
+fn set_all_new_symbols_612(
+    cfg: &mut Config<'_>,
+    mode: DefMode,
+    prob: Probability,
+    rng: &mut GlibcRand,
+) {
     let m = cfg.model();
     let entries: Vec<MenuId> = cfg.menu_sub_entries(m.root).collect();
     for menu in entries {

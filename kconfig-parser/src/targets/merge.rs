@@ -37,7 +37,11 @@ fn grep_words(text: &str, cfg: &str) -> (String, String) {
 /// The names `sed -n -e 's/^\(CONFIG_[a-zA-Z0-9_]*\)=.*/\1/p' -e 's/^# \(CONFIG_...\) is not
 /// set$/\1/p'` prints for a fragment.
 fn fragment_symbols(text: &str, prefix: &str) -> Vec<String> {
-    let name_len = |s: &str| s.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    let name_len = |s: &str| {
+        s.bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            .count()
+    };
     let mut out = Vec::new();
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix(prefix) {
@@ -62,7 +66,9 @@ fn delete_assignments(text: &str, cfg: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
         let body = line.strip_suffix('\n').unwrap_or(line);
-        let hit = body.match_indices(cfg).any(|(i, _)| matches!(body.as_bytes().get(i + cfg.len()), Some(b' ' | b'=')));
+        let hit = body
+            .match_indices(cfg)
+            .any(|(i, _)| matches!(body.as_bytes().get(i + cfg.len()), Some(b' ' | b'=')));
         if !hit {
             out.push_str(line);
         }
@@ -97,7 +103,9 @@ pub fn merge_config(
             let (prev_raw, prev) = grep_words(&tmp, &cfg);
             let (new_raw, new) = grep_words(frag, &cfg);
             if prev_raw != new_raw {
-                stdout.push_str(&format!("Value of {cfg} is redefined by fragment {name}:\n"));
+                stdout.push_str(&format!(
+                    "Value of {cfg} is redefined by fragment {name}:\n"
+                ));
                 stdout.push_str(&format!("Previous value: {prev}\n"));
                 stdout.push_str(&format!("New value: {new}\n\n"));
             }
@@ -107,8 +115,13 @@ pub fn merge_config(
         tmp.push('\n');
         tmp.push_str(frag);
     }
-    stdout.push_str(&format!("#\n# merged configuration written to {output_name} (needs make)\n#\n"));
-    Merged { config: tmp, stdout }
+    stdout.push_str(&format!(
+        "#\n# merged configuration written to {output_name} (needs make)\n#\n"
+    ));
+    Merged {
+        config: tmp,
+        stdout,
+    }
 }
 
 #[cfg(test)]
@@ -119,7 +132,13 @@ mod tests {
     fn merges_like_the_script() {
         let base = "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_AB=y\n";
         let frag = "CONFIG_A=y\nCONFIG_B=y\n".to_string();
-        let m = merge_config(".config", base, &[("f.config".into(), frag)], "out", "CONFIG_");
+        let m = merge_config(
+            ".config",
+            base,
+            &[("f.config".into(), frag)],
+            "out",
+            "CONFIG_",
+        );
         assert_eq!(m.config, "CONFIG_AB=y\n\nCONFIG_A=y\nCONFIG_B=y\n");
         assert_eq!(
             m.stdout,

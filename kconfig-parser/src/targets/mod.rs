@@ -172,6 +172,9 @@ pub struct TargetOptions {
     pub autoconf: Option<bool>,
     /// What auto.conf.cmd lists.
     pub autoconf_deps: AutoconfDeps,
+    /// What conf prints while parsing the tree ([`crate::loader::LoadedTree::messages`]): put
+    /// at the start of each conf run's output (tinyconfig runs conf twice).
+    pub parse_messages: Vec<Output>,
 }
 
 /// What a target produced.
@@ -228,7 +231,10 @@ pub fn run_target(
     if *target == Target::TinyConfig {
         return run_tinyconfig(model, version, env, opts);
     }
-    let mut run = TargetRun::default();
+    let mut run = TargetRun {
+        messages: opts.parse_messages.clone(),
+        ..TargetRun::default()
+    };
     let mut cfg = Config::new(model, version);
     if let Some(p) = env.get("CONFIG_") {
         cfg.config_prefix = p.to_string();
@@ -242,10 +248,13 @@ pub fn run_target(
 /// `set_randconfig_seed`: `KCONFIG_SEED` (any C integer syntax), else one derived from the
 /// time; printed as conf prints it.
 fn randconfig_seed(cfg: &mut Config<'_>, env: &ConfEnv) -> u32 {
-    let parsed = env.get("KCONFIG_SEED").filter(|s| !s.is_empty()).and_then(|s| {
-        let p = crate::eval::cnum::strtoll(s.as_bytes(), 0);
-        (p.end == s.len()).then_some(p.value as u32)
-    });
+    let parsed = env
+        .get("KCONFIG_SEED")
+        .filter(|s| !s.is_empty())
+        .and_then(|s| {
+            let p = crate::eval::cnum::strtoll(s.as_bytes(), 0);
+            (p.end == s.len()).then_some(p.value as u32)
+        });
     let seed = parsed.unwrap_or_else(|| {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -274,7 +283,9 @@ fn conf_main(
             let res = confdata::conf_read(cfg, env, Some(file))?;
             run.unknown_symbols = res.unknown_symbols;
             if res.name.is_none() {
-                cfg.stderr(format!("***\n*** Can't find default configuration \"{file}\"!\n***\n"));
+                cfg.stderr(format!(
+                    "***\n*** Can't find default configuration \"{file}\"!\n***\n"
+                ));
                 return Ok(1);
             }
         }
@@ -311,7 +322,9 @@ fn conf_main(
         Target::AllDefConfig | Target::DefConfig(_) => {
             conf_set_all_new_symbols(cfg, DefMode::Default, prob, &mut rng);
         }
-        Target::RandConfig => while conf_set_all_new_symbols(cfg, DefMode::Random, prob, &mut rng) {},
+        Target::RandConfig => {
+            while conf_set_all_new_symbols(cfg, DefMode::Random, prob, &mut rng) {}
+        }
         Target::Yes2ModConfig => conf_rewrite_tristates(cfg, Tristate::Yes, Tristate::Mod),
         Target::Mod2YesConfig => conf_rewrite_tristates(cfg, Tristate::Mod, Tristate::Yes),
         Target::Mod2NoConfig => conf_rewrite_tristates(cfg, Tristate::Mod, Tristate::No),
@@ -346,7 +359,9 @@ fn conf_main(
                 return Err(e.into());
             }
             let path = env.path(env.configname());
-            run.config = env.read_file(&path)?.map(|b| String::from_utf8_lossy(&b).into_owned());
+            run.config = env
+                .read_file(&path)?
+                .map(|b| String::from_utf8_lossy(&b).into_owned());
             if let Some(overwrite) = opts.autoconf {
                 confdata::conf_write_autoconf(cfg, env, overwrite, &opts.autoconf_deps)?;
             }
@@ -412,7 +427,13 @@ fn run_tinyconfig(
 ) -> Result<TargetRun, TargetError> {
     let mut step_env = env.clone();
     step_env.set("KCONFIG_ALLCONFIG", "kernel/configs/tiny-base.config");
-    let first = run_target(model, version, &mut step_env, &Target::AllNoConfig, &TargetOptions::default())?;
+    let first = run_target(
+        model,
+        version,
+        &mut step_env,
+        &Target::AllNoConfig,
+        &TargetOptions::default(),
+    )?;
     env.overlay = step_env.overlay;
     let mut run = TargetRun {
         messages: first.messages,
@@ -445,13 +466,26 @@ fn run_tinyconfig(
     } else {
         ".config".to_string()
     };
-    let base = env
-        .read_file(&env.path(&base_name))?
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let mut messages = Vec::new();
+    let base = match env.read_file(&env.path(&base_name))? {
+        Some(b) => String::from_utf8_lossy(&b).into_owned(),
+        None => {
+            messages.push(Output::Stderr(format!(
+                "The base file '{base_name}' does not exist. Creating one...\n"
+            )));
+            let p = env.path(&base_name);
+            env.write_file(&p, b"")?;
+            String::new()
+        }
+    };
     let prefix = env.get("CONFIG_").unwrap_or("CONFIG_").to_string();
     let merged = merge_config(&base_name, &base, &fragments, &output_name, &prefix);
-    run.messages.push(Output::Stdout(merged.stdout));
+    // Later Makefiles run the script through kbuild's `cmd`, which sinks stdout under -s.
+    let sunk = env.silent && makefile.contains("$(call cmd,merge_fragments)");
+    if !sunk {
+        messages.push(Output::Stdout(merged.stdout));
+    }
+    run.messages.extend(messages);
     let out_path = env.path(&output_name);
     env.write_file(&out_path, merged.config.as_bytes())?;
     let last = run_target(model, version, env, &Target::OldDefConfig, opts)?;
@@ -462,3 +496,6 @@ fn run_tinyconfig(
     run.unknown_symbols = last.unknown_symbols;
     Ok(run)
 }
+
+#[cfg(test)]
+mod tests;

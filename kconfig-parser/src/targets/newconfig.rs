@@ -15,7 +15,9 @@ pub fn check_conf(cfg: &mut Config<'_>, menu: MenuId, out: &mut String) {
     if let Some(s) = m.menu(menu).sym {
         let new_sym = !cfg.sym_has_value(s)
             && (cfg.sym_is_changeable(s)
-                || (!cfg.new_choices() && cfg.sym_is_choice(s) && cfg.sym_get_tristate_value(s) == Tristate::Yes));
+                || (!cfg.new_choices()
+                    && cfg.sym_is_choice(s)
+                    && cfg.sym_get_tristate_value(s) == Tristate::Yes));
         if new_sym && m.sym(s).name.is_some() {
             print_listconfig(cfg, out, s);
         }

@@ -20,7 +20,9 @@ impl GlibcRand {
             // Schrage's method for word = (16807 * word) % 2147483647 without overflow.
             let hi = word / 127_773;
             let lo = word % 127_773;
-            word = 16_807i32.wrapping_mul(lo).wrapping_sub(2_836i32.wrapping_mul(hi));
+            word = 16_807i32
+                .wrapping_mul(lo)
+                .wrapping_sub(2_836i32.wrapping_mul(hi));
             if word < 0 {
                 word = word.wrapping_add(2_147_483_647);
             }
@@ -61,12 +63,21 @@ mod tests {
         // printf("%d %d %d\n", rand(), rand(), rand()) after srand(1) and srand(0x1234) with
         // glibc.
         let mut g = GlibcRand::new(1);
-        assert_eq!([g.next_i31(), g.next_i31(), g.next_i31()], [1804289383, 846930886, 1681692777]);
+        assert_eq!(
+            [g.next_i31(), g.next_i31(), g.next_i31()],
+            [1804289383, 846930886, 1681692777]
+        );
         let mut g = GlibcRand::new(0);
         assert_eq!(g.next_i31(), 1804289383);
         let mut g = GlibcRand::new(0x1234);
-        assert_eq!([g.next_i31(), g.next_i31(), g.next_i31()], [70111374, 1963176396, 683810922]);
+        assert_eq!(
+            [g.next_i31(), g.next_i31(), g.next_i31()],
+            [70111374, 1963176396, 683810922]
+        );
         let mut g = GlibcRand::new(0xdead_beef);
-        assert_eq!([g.next_i31(), g.next_i31(), g.next_i31()], [352217057, 918588210, 499345174]);
+        assert_eq!(
+            [g.next_i31(), g.next_i31(), g.next_i31()],
+            [352217057, 918588210, 499345174]
+        );
     }
 }

@@ -18,9 +18,9 @@ pub struct Setting {
 impl FromStr for Setting {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (name, value) = s
-            .split_once('=')
-            .ok_or_else(|| format!("'{s}': expected SYMBOL=VALUE, e.g. CONFIG_FOO=y or FOO=\"text\""))?;
+        let (name, value) = s.split_once('=').ok_or_else(|| {
+            format!("'{s}': expected SYMBOL=VALUE, e.g. CONFIG_FOO=y or FOO=\"text\"")
+        })?;
         let name = name.trim();
         let name = name.strip_prefix("CONFIG_").unwrap_or(name);
         if name.is_empty() {
@@ -48,7 +48,11 @@ pub struct SetFailure {
 
 impl fmt::Display for SetFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot set {}={}: {}", self.name, self.value, self.reason)
+        write!(
+            f,
+            "cannot set {}={}: {}",
+            self.name, self.value, self.reason
+        )
     }
 }
 
@@ -66,7 +70,9 @@ fn explain(cfg: &mut Config<'_>, s: SymbolId, value: &str) -> String {
     let sym = m.sym(s);
     let st = cfg.state(s).clone();
     match sym.ty {
-        SymbolType::Unknown => "the symbol has no type (it is only referenced, never defined)".into(),
+        SymbolType::Unknown => {
+            "the symbol has no type (it is only referenced, never defined)".into()
+        }
         SymbolType::Bool | SymbolType::Tristate => {
             let want = match value.as_bytes().first() {
                 Some(b'y' | b'Y') => Tristate::Yes,
@@ -84,7 +90,10 @@ fn explain(cfg: &mut Config<'_>, s: SymbolId, value: &str) -> String {
                 if deps.is_empty() {
                     return "it has no prompt, so only defaults and select set it".into();
                 }
-                return format!("its prompt is not visible: depends on {}", deps.join(" || "));
+                return format!(
+                    "its prompt is not visible: depends on {}",
+                    deps.join(" || ")
+                );
             }
             if cfg.sym_get_type(s) == SymbolType::Bool && want == Tristate::Mod {
                 return if sym.ty == SymbolType::Tristate {
@@ -126,10 +135,27 @@ pub fn apply_setting(cfg: &mut Config<'_>, setting: &Setting) -> Result<(), SetF
         value: setting.value.clone(),
         reason,
     };
-    let Some(s) = cfg.model().find(&setting.name).filter(|s| !cfg.model().sym(*s).menus.is_empty()) else {
+    let Some(s) = cfg
+        .model()
+        .find(&setting.name)
+        .filter(|s| !cfg.model().sym(*s).menus.is_empty())
+    else {
         return Err(fail("the tree has no such symbol".into()));
     };
     cfg.sym_calc_value(s);
+    // 6.11+: picking a choice member goes through the choice (`sym_toggle_tristate_value`).
+    if let Some(choice) = cfg.sym_get_choice_menu(s) {
+        if matches!(setting.value.as_bytes().first(), Some(b'y' | b'Y'))
+            && cfg.state(s).visible != Tristate::No
+        {
+            cfg.choice_set_value(choice, s);
+            cfg.sym_calc_value(s);
+            if cfg.sym_get_tristate_value(s) == Tristate::Yes {
+                return Ok(());
+            }
+            return Err(fail("the choice did not pick it".into()));
+        }
+    }
     if !cfg.sym_set_string_value(s, &setting.value) {
         let reason = explain(cfg, s, &setting.value);
         return Err(fail(reason));
@@ -139,11 +165,15 @@ pub fn apply_setting(cfg: &mut Config<'_>, setting: &Setting) -> Result<(), SetF
     let ty = cfg.model().sym(s).ty;
     let want = match ty {
         SymbolType::Bool | SymbolType::Tristate => setting.value.to_ascii_lowercase(),
-        SymbolType::Hex if !setting.value.to_ascii_lowercase().starts_with("0x") => format!("0x{}", setting.value),
+        SymbolType::Hex if !setting.value.to_ascii_lowercase().starts_with("0x") => {
+            format!("0x{}", setting.value)
+        }
         _ => setting.value.clone(),
     };
     if got != want {
-        return Err(fail(format!("it was set, but its value is computed as {got}")));
+        return Err(fail(format!(
+            "it was set, but its value is computed as {got}"
+        )));
     }
     Ok(())
 }
