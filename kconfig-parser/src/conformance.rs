@@ -228,25 +228,36 @@ fn run_ours(loaded: &LoadedTree, obj: &Path, case: &Case, scratch: &Path) -> Res
     env.in_memory = true;
     let config_path = scratch.join(".config");
     env.set("KCONFIG_CONFIG", &config_path.to_string_lossy());
-    let mut stderr = String::new();
+    // conf prints the warnings of conf_parse (and menu_finalize) before the target's own.
+    let load_stderr: String = loaded
+        .messages
+        .iter()
+        .filter_map(|m| match m {
+            crate::preprocess::Output::Stderr(s) => Some(s.as_str()),
+            crate::preprocess::Output::Stdout(_) => None,
+        })
+        .collect();
+    let mut stderr = load_stderr.clone();
     let mut defconfig = Vec::new();
-    let mut go = |env: &mut ConfEnv, target: Target| -> Result<crate::targets::TargetRun, String> {
+    let go = |env: &mut ConfEnv, target: Target, stderr: &mut String| -> Result<crate::targets::TargetRun, String> {
         let run = run_target(&loaded.model, version, env, &target, &TargetOptions::default()).map_err(|e| e.to_string())?;
-        stderr += &run.stderr();
+        *stderr += &run.stderr();
         Ok(run)
     };
     let run = match &case.kind {
-        CaseKind::All(t) => go(&mut env, t.parse().map_err(|e: crate::targets::TargetError| e.to_string())?)?,
-        CaseKind::Tiny => go(&mut env, Target::TinyConfig)?,
+        CaseKind::All(t) => go(&mut env, t.parse().map_err(|e: crate::targets::TargetError| e.to_string())?, &mut stderr)?,
+        CaseKind::Tiny => go(&mut env, Target::TinyConfig, &mut stderr)?,
         CaseKind::OldDefconfig(p) => {
             let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
             env.overlay.insert(config_path.clone(), bytes);
-            go(&mut env, Target::OldDefConfig)?
+            go(&mut env, Target::OldDefConfig, &mut stderr)?
         }
         CaseKind::Defconfig(f) => {
-            let run = go(&mut env, Target::DefConfig(f.clone()))?;
+            let run = go(&mut env, Target::DefConfig(f.clone()), &mut stderr)?;
+            // savedefconfig is a second conf run, which parses (and warns) again.
+            stderr += &load_stderr;
             let out = scratch.join("defconfig");
-            go(&mut env, Target::SaveDefConfig(out.to_string_lossy().into_owned()))?;
+            go(&mut env, Target::SaveDefConfig(out.to_string_lossy().into_owned()), &mut stderr)?;
             defconfig = env.overlay.get(&out).cloned().unwrap_or_default();
             run
         }
