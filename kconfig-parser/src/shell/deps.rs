@@ -20,6 +20,13 @@ use std::path::{Path, PathBuf};
 ///   `INVOCATION_ID`, `JOURNAL_STREAM`: login session and service bookkeeping, different on
 ///   every login or run.
 /// - `KTAILOR_CACHE`: where this cache lives.
+/// - Variables that harnesses and runtimes set for themselves and no compiler, linker or shell
+///   script of Kconfig reads: hyperfine's per-run `HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET`
+///   (different on every run: keying on it made every benchmarked load cold), cargo's
+///   per-crate `CARGO_PKG_*`, `CARGO_MANIFEST_*`, `CARGO_CRATE_*`, `CARGO_BIN_*`,
+///   `CARGO_PRIMARY_PACKAGE` and `CARGO_TARGET_TMPDIR` (set when tests run), nextest's
+///   `NEXTEST_*`, rayon's `RAYON_*`, and Rust's `RUST_BACKTRACE`, `RUST_LOG`, `RUST_MIN_STACK`,
+///   `RUST_TEST_THREADS`. (`CARGO_HOME` and `RUSTUP_*` stay in the key: rustup's shims read them.)
 ///
 /// Everything else, including `PATH`, `LANG`, `LC_*`, `HOME`, the compiler's own variables
 /// (`GCC_EXEC_PREFIX`, `COMPILER_PATH`, ...) and all kbuild variables, is part of the key.
@@ -48,10 +55,26 @@ pub const VOLATILE_ENV: &[&str] = &[
     "INVOCATION_ID",
     "JOURNAL_STREAM",
     "KTAILOR_CACHE",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "RUST_BACKTRACE",
+    "RUST_LOG",
+    "RUST_MIN_STACK",
+    "RUST_TEST_THREADS",
 ];
 
 /// Prefixes of volatile variable names (see [`VOLATILE_ENV`]).
-pub const VOLATILE_ENV_PREFIXES: &[&str] = &["SSH_", "XDG_SESSION_"];
+pub const VOLATILE_ENV_PREFIXES: &[&str] = &[
+    "SSH_",
+    "XDG_SESSION_",
+    "HYPERFINE_",
+    "CARGO_PKG_",
+    "CARGO_MANIFEST_",
+    "CARGO_CRATE_",
+    "CARGO_BIN_",
+    "NEXTEST_",
+    "RAYON_",
+];
 
 /// Whether `name` is left out of the cache key.
 pub fn is_volatile(name: &OsStr) -> bool {
