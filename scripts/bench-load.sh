@@ -38,7 +38,7 @@ cat "$scratch/result.md"
 
 # olddefconfig of Debian's cloud-amd64 config.
 xz -dc /usr/src/linux-config-6.1/config.amd64_none_cloud-amd64.xz > "$scratch/cloud.config"
-sed -e "s#--olddefconfig#--olddefconfig#; s#KCONFIG_CONFIG=[^ ]*#KCONFIG_CONFIG=$scratch/old.config#" "$scratch/conf.sh" > "$scratch/conf-old.sh"
+sed -e "s#--olddefconfig#--olddefconfig#; s#KCONFIG_CONFIG=[^ ]*#KCONFIG_CONFIG=$scratch/old.config#g" "$scratch/conf.sh" > "$scratch/conf-old.sh"
 chmod +x "$scratch/conf-old.sh"
 hyperfine --warmup 2 --runs 10 --export-markdown "$scratch/old.md" \
     --prepare "cp $scratch/cloud.config $scratch/old.config" \
