@@ -5,6 +5,9 @@
 //! visits the symbols: up to 6.10 the buckets of its symbol hash table ([`symbol_hash_order`]);
 //! from the 6.11 choice rewrite on, the menu tree in depth-first order, which also checks each
 //! choice member's sanity (`choice_check_sanity`).
+//!
+//! The expressions the check walks are read once, up front and in parallel, into a plan of the
+//! symbols each one names (`depcheck/plan.rs`); the check itself then runs over short arrays.
 
 use crate::expr::Expr;
 use crate::expr_simplify::KernelVersion;
@@ -212,7 +215,11 @@ pub fn check_recursive_deps(m: &mut Model, v: KernelVersion) -> Vec<String> {
 /// count of errors. Leaves SYMBOL_CHECKED set on the symbols checked, as conf does.
 pub fn check_recursive_deps_report(m: &mut Model, v: KernelVersion) -> DepCheck {
     let model: &Model = m;
-    let plan = Plan::new(model, v);
+    // The hash order (up to 6.10) is computed while the plan is read.
+    let (plan, order) = rayon::join(
+        || Plan::new(model, v),
+        || (!has_menu_choices(v)).then(|| symbol_hash_order(model, v)),
+    );
     let mut c = Checker {
         m: model,
         plan: &plan,
@@ -241,7 +248,7 @@ pub fn check_recursive_deps_report(m: &mut Model, v: KernelVersion) -> DepCheck 
             }
         }
     } else {
-        for sym in symbol_hash_order(model, v) {
+        for sym in order.unwrap_or_default() {
             if c.sym_check_deps(sym).is_some() {
                 errors += 1;
             }
@@ -256,7 +263,7 @@ pub fn check_recursive_deps_report(m: &mut Model, v: KernelVersion) -> DepCheck 
 
 impl<'a> Checker<'a> {
     fn is_choice(&self, sym: SymbolId) -> bool {
-        is_choice(self.m, self.v, sym)
+        self.plan.is_choice(sym)
     }
 
     fn is_choice_value(&self, sym: SymbolId) -> bool {
@@ -467,13 +474,13 @@ impl<'a> Checker<'a> {
     /// `sym_check_sym_deps`: the symbol's dependencies, reverse dependencies, implications,
     /// property conditions and default values (the walks of its [`Plan`] items).
     fn sym_check_sym_deps(&mut self, sym: SymbolId) -> Option<SymbolId> {
-        let plan = self.plan;
+        let (items, entries) = self.plan.items(sym);
         let top = self.push(sym);
         let mut sym2 = None;
-        for item in plan.items(sym) {
+        for item in items {
             self.stack[top].expr = item.expr;
             self.stack[top].prop = item.prop;
-            sym2 = self.sym_check_expr_deps(plan.entries(item));
+            sym2 = self.sym_check_expr_deps(entries.of(item));
             if sym2.is_some() {
                 break;
             }

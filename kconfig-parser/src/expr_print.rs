@@ -3,7 +3,7 @@
 //!
 //! [`expr_to_string`] is `expr_fprint` (the expressions in conf's messages); [`expr_gstr_print`]
 //! adds each symbol's value, `FOO [=y]`, as in the "unmet direct dependencies" warning and in
-//! menuconfig's help; [`expr_gstr_print_revdep`] writes the "Selected by [y]:" lists. The values
+//! menuconfig's help; [`expr_gstr_print_revdep`] writes the "Selected by \[y\]:" lists. The values
 //! come from callbacks, so that printing does not depend on the evaluator.
 
 use crate::expr::Expr;

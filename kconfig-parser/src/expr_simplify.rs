@@ -3,13 +3,13 @@
 //! `menu_finalize` rewrites every dependency with `expr_trans_compare`, `expr_transform` and
 //! `expr_eliminate_dups`, and decides what goes into a submenu with `expr_contains_symbol`,
 //! `expr_depends_symbol` and `expr_eliminate_eq`. The resulting trees are printed verbatim in conf's
-//! warnings ("Depends on [n]: ..."), so the exact shape, operand order included, is part of the
+//! warnings ("Depends on \[n\]: ..."), so the exact shape, operand order included, is part of the
 //! output: each function here is a one-to-one port of its C namesake.
 //!
 //! The C code mutates trees in place and, in 6.1, walks two pointers into the *same* tree at once
-//! (`expr_eliminate_dups1(type, &e, &e)`). Here trees are owned values; [`dups`] explains how that
-//! walk is done over the leaves' slots, with every read seeing the earlier writes exactly as the C
-//! code does.
+//! (`expr_eliminate_dups1(type, &e, &e)`). Here trees are owned values; expr_simplify/dups.rs
+//! explains how that walk is done over the leaves' slots, with every read seeing the earlier
+//! writes exactly as the C code does.
 //!
 //! 6.12 made expressions immutable and hash-consed (`expr_lookup`), and that changed results:
 //! `expr_eliminate_dups` works bottom-up and only joins left leaves with right leaves,

@@ -11,7 +11,7 @@
  * The release's differences are compile-time switches, chosen from the tree's expr.h:
  * KT_FILENAME (6.9+: `filename` strings instead of `struct file`), KT_HAS_E_LIST and
  * KT_HAS_P_SYMBOL (up to 6.10), KT_CHOICE_MEMBERS (6.11+: menu->choice_members),
- * KT_FORALL_2 (up to 6.8: for_all_symbols(i, sym)).
+ * KT_SYM_MENUS (6.9+: sym->menus), KT_FORALL_2 (up to 6.8: for_all_symbols(i, sym)).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +204,18 @@ static void psymbol(struct symbol *s)
 	fputs("\n  implied ", out);
 	pexpr(s->implied.expr);
 	fputs("\n", out);
+#ifdef KT_SYM_MENUS
+	{
+		struct menu *m;
+
+		fputs("  menus", out);
+		list_for_each_entry(m, &s->menus, link) {
+			fputs(" ", out);
+			pmenuloc(m);
+		}
+		fputs("\n", out);
+	}
+#endif
 	for (p = s->prop; p; p = p->next) {
 		fputs("  prop ", out);
 		pprop(s, p);

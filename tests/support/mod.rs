@@ -138,11 +138,39 @@ pub struct ConfSteps {
     pub stderr: String,
     /// The exit status of each step.
     pub status: Vec<i32>,
+    /// With `fresh_include`: the files under include/ afterwards (auto.conf, autoconf.h,
+    /// rustc_cfg, auto.conf.cmd and the include/config/SYMBOL stamps), by relative path.
+    pub include: std::collections::BTreeMap<String, String>,
+}
+
+/// The files under `dir/include`, by path relative to `dir`.
+fn include_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.join("include")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let (Ok(rel), Ok(data)) = (p.strip_prefix(dir), std::fs::read(&p)) {
+                out.insert(
+                    rel.display().to_string(),
+                    String::from_utf8_lossy(&data).into_owned(),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Runs `make -s O=<private copy> ARCH=arch TARGET` for each target in turn with
 /// `KCONFIG_CONFIG=config` (which is first filled with `input`, if given) and the extra
-/// environment `env`: the oracle for a target run on an input configuration.
+/// environment `env`: the oracle for a target run on an input configuration. With
+/// `fresh_include`, the copy starts without include/config and include/generated, so conf
+/// writes auto.conf and friends (`conf_write_autoconf`), and they are returned.
 pub fn conf_steps(
     tree: &Path,
     arch: &str,
@@ -150,8 +178,12 @@ pub fn conf_steps(
     input: Option<&[u8]>,
     targets: &[&str],
     env: &[(&str, &str)],
+    fresh_include: bool,
 ) -> ConfSteps {
     let obj = private_objtree(tree);
+    if fresh_include {
+        let _ = std::fs::remove_dir_all(obj.0.join("include"));
+    }
     let _ = std::fs::remove_file(config);
     if let Some(data) = input {
         std::fs::write(config, data).expect("write the input configuration");
@@ -162,6 +194,7 @@ pub fn conf_steps(
         stdout: String::new(),
         stderr: String::new(),
         status: Vec::new(),
+        include: Default::default(),
     };
     for target in targets {
         let mut cmd = Command::new("make");
@@ -186,6 +219,9 @@ pub fn conf_steps(
     run.defconfig = std::fs::read(obj.0.join("defconfig"))
         .ok()
         .map(|b| String::from_utf8_lossy(&b).into_owned());
+    if fresh_include {
+        run.include = include_files(&obj.0);
+    }
     let _ = std::fs::remove_file(config);
     let _ = std::fs::remove_file(format!("{}.old", config.display()));
     run

@@ -30,6 +30,8 @@ pub struct Features {
     pub choice_members: bool,
     /// `for_all_symbols(i, sym)` (up to 6.8).
     pub forall_2: bool,
+    /// sym->menus (6.9+).
+    pub sym_menus: bool,
     /// SYMBOL_CHOICE, SYMBOL_CHOICEVAL, SYMBOL_OPTIONAL, SYMBOL_NO_WRITE (up to 6.10).
     pub choice_flags: bool,
 }
@@ -43,6 +45,7 @@ impl Features {
             p_symbol: text.contains("P_SYMBOL"),
             choice_members: text.contains("choice_members;"),
             forall_2: text.contains("for_all_symbols(i, sym)"),
+            sym_menus: text.contains("struct list_head menus;"),
             choice_flags: text.contains("#define SYMBOL_CHOICE "),
         }
     }
@@ -56,6 +59,7 @@ impl Features {
             (self.p_symbol, "-DKT_HAS_P_SYMBOL"),
             (self.choice_members, "-DKT_CHOICE_MEMBERS"),
             (self.forall_2, "-DKT_FORALL_2"),
+            (self.sym_menus, "-DKT_SYM_MENUS"),
         ] {
             if on {
                 v.push(flag);
@@ -224,6 +228,14 @@ impl Dumper<'_> {
         ] {
             let _ = write!(self.out, "  {what} ");
             self.expr(e.as_ref());
+            self.out.push('\n');
+        }
+        if self.f.sym_menus {
+            self.out.push_str("  menus");
+            for &mi in &sym.menus {
+                self.out.push(' ');
+                self.menuloc(Some(mi));
+            }
             self.out.push('\n');
         }
         for &p in &sym.props {

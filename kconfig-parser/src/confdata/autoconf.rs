@@ -29,6 +29,16 @@ pub struct AutoconfDeps {
     pub env_used: Vec<(String, String)>,
 }
 
+impl AutoconfDeps {
+    /// What a loaded tree read: its Kconfig files in order and the environment it used.
+    pub fn from_loaded(tree: &crate::loader::LoadedTree) -> Self {
+        AutoconfDeps {
+            files: tree.model.files.iter().map(|f| f.name.clone()).collect(),
+            env_used: tree.env_used.clone(),
+        }
+    }
+}
+
 /// `print_symbol_for_c`: one `#define` of autoconf.h.
 fn print_symbol_for_c(cfg: &Config<'_>, out: &mut String, s: SymbolId) {
     let sym = cfg.model().sym(s);

@@ -149,11 +149,11 @@ impl ConfEnv {
 }
 
 /// Reads a file, `None` if it cannot be opened (as `fopen` failing): conf treats a missing and
-/// an unreadable file alike.
+/// an unreadable file alike. A directory opens, and reads as empty (`getline` fails at once).
 fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, ConfError> {
     match fs::read(path) {
         Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::IsADirectory => Err(ConfError::io(path, e)),
+        Err(e) if e.kind() == io::ErrorKind::IsADirectory => Ok(Some(Vec::new())),
         Err(_) => Ok(None),
     }
 }

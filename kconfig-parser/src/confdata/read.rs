@@ -123,8 +123,11 @@ pub fn conf_read_text(
     }
     if new && def == DefSlot::User {
         for i in cfg.table_symbols() {
-            cfg.clear_flags(SymbolId(i), flags::VALID);
+            cfg.state_mut(SymbolId(i)).flags &= !flags::VALID;
         }
+    }
+    if !new || def == DefSlot::User {
+        cfg.invalidate_exprs();
     }
 
     let prefix = cfg.config_prefix.clone();

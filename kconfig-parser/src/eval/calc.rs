@@ -3,6 +3,7 @@
 
 use super::cnum::{is_xdigit, strtoll, strtoull};
 use super::eflags::NEED_SET_CHOICE_VALUES;
+use super::plan::Node;
 use super::{expr_and, expr_not, expr_or, Config, SymValue, Tristate, Val};
 use crate::expr::{CmpOp, Expr};
 use crate::expr_print::{expr_gstr_print, expr_gstr_print_revdep, Gstr};
@@ -80,6 +81,43 @@ impl Config<'_> {
         }
     }
 
+    /// `expr_calc_value` of a node of the plan, cached until a symbol loses SYMBOL_VALID (6.12's
+    /// `e->val_is_valid`). A value computed while the cache was invalidated is not kept.
+    pub(crate) fn calc_node(&mut self, n: Option<u32>) -> Tristate {
+        let Some(n) = n else {
+            return Tristate::Yes;
+        };
+        let i = n as usize;
+        if self.node_epoch[i] == self.epoch {
+            return self.node_val[i];
+        }
+        let epoch = self.epoch;
+        let v = match self.plan.nodes[i] {
+            Node::Sym(s) => {
+                self.sym_calc_value(s);
+                self.sym_get_tristate_value(s)
+            }
+            Node::Not(c) => expr_not(self.calc_node(Some(c))),
+            Node::And(a, b) => {
+                let a = self.calc_node(Some(a));
+                let b = self.calc_node(Some(b));
+                expr_and(a, b)
+            }
+            Node::Or(a, b) => {
+                let a = self.calc_node(Some(a));
+                let b = self.calc_node(Some(b));
+                expr_or(a, b)
+            }
+            Node::Cmp(op, l, r) => self.calc_compare(op, l, r),
+            Node::Other => Tristate::No,
+        };
+        if self.epoch == epoch {
+            self.node_val[i] = v;
+            self.node_epoch[i] = epoch;
+        }
+        v
+    }
+
     /// The comparison half of `expr_calc_value`.
     fn calc_compare(&mut self, op: CmpOp, l: SymbolId, r: SymbolId) -> Tristate {
         self.sym_calc_value(l);
@@ -142,7 +180,7 @@ impl Config<'_> {
             if prop.text.is_none() {
                 continue;
             }
-            let mut vis = self.expr_calc_value(prop.visible.as_ref());
+            let mut vis = self.calc_node(self.plan.prop_visible[p.index()]);
             // Tristate choice values with visibility 'mod' are not visible if the
             // corresponding choice's value is 'yes' (6.1).
             if let Some(cs) = choice_sym {
@@ -167,7 +205,7 @@ impl Config<'_> {
         }
         let mut tri = Tristate::Yes;
         if sym.dir_dep.is_some() {
-            tri = self.expr_calc_value(sym.dir_dep.as_ref());
+            tri = self.calc_node(self.plan.dir_dep[s.index()]);
         }
         if tri == Tristate::Mod && self.sym_get_type(s) == SymbolType::Bool {
             tri = Tristate::Yes;
@@ -175,7 +213,7 @@ impl Config<'_> {
         self.syms[s.index()].dir_dep = tri;
         let mut tri = Tristate::No;
         if sym.rev_dep.is_some() {
-            tri = self.expr_calc_value(sym.rev_dep.as_ref());
+            tri = self.calc_node(self.plan.rev_dep[s.index()]);
         }
         if tri == Tristate::Mod && self.sym_get_type(s) == SymbolType::Bool {
             tri = Tristate::Yes;
@@ -183,7 +221,7 @@ impl Config<'_> {
         self.syms[s.index()].rev_dep = tri;
         let mut tri = Tristate::No;
         if sym.implied.is_some() {
-            tri = self.expr_calc_value(sym.implied.as_ref());
+            tri = self.calc_node(self.plan.implied[s.index()]);
         }
         if tri == Tristate::Mod && self.sym_get_type(s) == SymbolType::Bool {
             tri = Tristate::Yes;
@@ -194,9 +232,8 @@ impl Config<'_> {
     /// The first property of `kind` whose condition is not `n` (computing `prop->visible.tri`
     /// of each one tried): `sym_get_default_prop` and `sym_get_range_prop`.
     fn first_active_prop(&mut self, s: SymbolId, kind: PropKind) -> Option<PropId> {
-        let m = self.model;
         for p in self.props_of(s, kind) {
-            let vis = self.expr_calc_value(m.prop(p).visible.as_ref());
+            let vis = self.calc_node(self.plan.prop_visible[p.index()]);
             self.prop_vis[p.index()] = vis;
             if vis != Tristate::No {
                 return Some(p);
@@ -458,8 +495,7 @@ impl Config<'_> {
             }
             if !self.sym_is_choice(s) {
                 if let Some(p) = self.sym_get_default_prop(s) {
-                    let e = self.model.prop(p).expr.as_ref();
-                    let v = self.expr_calc_value(e);
+                    let v = self.calc_node(self.plan.prop_expr[p.index()]);
                     tri = expr_and(v, self.prop_vis[p.index()]);
                     if tri != Tristate::No {
                         self.set_flags(s, flags::WRITE);

@@ -11,9 +11,8 @@ impl Config<'_> {
     /// `sym_choice_default` (6.1): the first visible default of the choice, else its first
     /// visible member.
     pub fn sym_choice_default_61(&mut self, cs: SymbolId) -> Option<SymbolId> {
-        let m = self.model;
         for p in self.props_of(cs, crate::model::PropKind::Default) {
-            let vis = self.expr_calc_value(m.prop(p).visible.as_ref());
+            let vis = self.calc_node(self.plan.prop_visible[p.index()]);
             self.prop_vis[p.index()] = vis;
             if vis == Tristate::No {
                 continue;
@@ -74,7 +73,7 @@ impl Config<'_> {
         let m = self.model;
         let cs = m.menu(choice).sym?;
         for p in self.props_of(cs, crate::model::PropKind::Default) {
-            let vis = self.expr_calc_value(m.prop(p).visible.as_ref());
+            let vis = self.calc_node(self.plan.prop_visible[p.index()]);
             self.prop_vis[p.index()] = vis;
             if vis == Tristate::No {
                 continue;

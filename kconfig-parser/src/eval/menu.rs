@@ -69,7 +69,9 @@ impl<'m> Config<'m> {
         let Some(prompt) = mm.prompt else {
             return false;
         };
-        if mm.visibility.is_some() && self.expr_calc_value(mm.visibility.as_ref()) == Tristate::No {
+        if mm.visibility.is_some()
+            && self.calc_node(self.plan.menu_visibility[menu.index()]) == Tristate::No
+        {
             return false;
         }
         let visible = match mm.sym {
@@ -78,7 +80,7 @@ impl<'m> Config<'m> {
                 self.prop_vis[prompt.index()]
             }
             None => {
-                let v = self.expr_calc_value(m.prop(prompt).visible.as_ref());
+                let v = self.calc_node(self.plan.prop_visible[prompt.index()]);
                 self.prop_vis[prompt.index()] = v;
                 v
             }

@@ -16,9 +16,11 @@ mod calc;
 mod choice;
 pub mod cnum;
 mod menu;
+mod plan;
 mod set;
 
 pub use menu::{menu_get_prompt, menu_next, sub_entries, SubEntries};
+pub use plan::EvalPlan;
 
 use std::sync::Arc;
 
@@ -156,6 +158,12 @@ pub struct Config<'m> {
     named_choices: rustc_hash::FxHashMap<&'m str, SymbolId>,
     /// `CONFIG_` (the `CONFIG_` environment variable of conf, which kbuild unexports).
     pub config_prefix: String,
+    /// The model's expressions as a DAG, and the cached value of each node: valid when its
+    /// epoch is the current one ([`Config::invalidate_exprs`] starts a new one).
+    plan: Arc<EvalPlan>,
+    node_val: Vec<Tristate>,
+    node_epoch: Vec<u32>,
+    epoch: u32,
 }
 
 impl Default for SymState {
@@ -174,8 +182,21 @@ impl Default for SymState {
 
 impl<'m> Config<'m> {
     /// A configuration in the state `conf_parse` leaves: nothing computed, no values read.
-    /// `version` is the tree's release (major, minor), which picks the rules.
+    /// `version` is the tree's release (major, minor), which picks the rules. Compiles the
+    /// model's expressions; use [`Config::with_plan`] to share that work between configurations.
     pub fn new(model: &'m Model, version: KernelVersion) -> Self {
+        Self::with_plan(model, version, Arc::new(EvalPlan::new(model)))
+    }
+
+    /// [`Config::new`] with the model's expressions compiled already (a plan built from another
+    /// model is ignored and rebuilt).
+    pub fn with_plan(model: &'m Model, version: KernelVersion, plan: Arc<EvalPlan>) -> Self {
+        let plan = if plan.fits(model) {
+            plan
+        } else {
+            Arc::new(EvalPlan::new(model))
+        };
+        let nodes = plan.len();
         let new_choices = version >= (6, 11);
         let mut syms: Vec<SymState> = model
             .symbols
@@ -243,6 +264,20 @@ impl<'m> Config<'m> {
             table_order: Arc::new(crate::depcheck::symbol_hash_order(model, version)),
             messages: Vec::new(),
             config_prefix: "CONFIG_".to_string(),
+            plan,
+            node_val: vec![Tristate::No; nodes],
+            node_epoch: vec![0; nodes],
+            epoch: 1,
+        }
+    }
+
+    /// Forgets every cached expression value (`expr_invalidate_all`): called whenever a symbol
+    /// loses SYMBOL_VALID, so that no value computed before is reused.
+    pub(crate) fn invalidate_exprs(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.node_epoch.iter_mut().for_each(|e| *e = 0);
+            self.epoch = 1;
         }
     }
 
@@ -292,6 +327,9 @@ impl<'m> Config<'m> {
 
     pub(crate) fn clear_flags(&mut self, s: SymbolId, f: u32) {
         self.syms[s.index()].flags &= !f;
+        if f & flags::VALID != 0 {
+            self.invalidate_exprs();
+        }
     }
 
     /// `prop->visible.tri`: the visibility last computed for a property.

@@ -14,6 +14,7 @@ impl Config<'_> {
         for i in self.table_symbols() {
             self.syms[i as usize].flags &= !flags::VALID;
         }
+        self.invalidate_exprs();
         self.conf_set_changed(true);
         let modules = self.model.modules_sym;
         self.sym_calc_value(modules);
@@ -166,7 +167,7 @@ impl Config<'_> {
             match ty {
                 SymbolType::Bool | SymbolType::Tristate => {
                     // The visibility may limit the value from yes to mod.
-                    let v = self.expr_calc_value(self.model.prop(p).expr.as_ref());
+                    let v = self.calc_node(self.plan.prop_expr[p.index()]);
                     val = expr_and(v, self.prop_vis[p.index()]);
                 }
                 _ => {

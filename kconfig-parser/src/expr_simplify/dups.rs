@@ -50,6 +50,11 @@ pub fn expr_eliminate_dups_and(
         (Some(left), None) => return Some(left.clone()),
         (Some(left), Some(right)) => (left, right),
     };
+    debug_assert_eq!(
+        expr_eliminate_dups(m, v, Some(left.clone())).as_ref(),
+        Some(left),
+        "the left operand must be a result of expr_eliminate_dups"
+    );
     Some(if has_immutable_exprs(v) {
         // The first round of the loop, with the left operand's own elimination known.
         let mut count = 0;

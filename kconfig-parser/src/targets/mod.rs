@@ -17,6 +17,7 @@ mod set;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 pub use allconfig::{conf_rewrite_tristates, conf_set_all_new_symbols, DefMode, Probability};
 pub use merge::{merge_config, Merged};
@@ -24,7 +25,7 @@ pub use newconfig::check_conf;
 pub use set::{apply_setting, SetFailure, Setting};
 
 use crate::confdata::{self, AutoconfDeps, ConfEnv, ConfError};
-use crate::eval::{Config, Tristate};
+use crate::eval::{Config, EvalPlan, Tristate};
 use crate::expr_simplify::KernelVersion;
 use crate::model::Model;
 use crate::preprocess::Output;
@@ -175,6 +176,9 @@ pub struct TargetOptions {
     /// What conf prints while parsing the tree ([`crate::loader::LoadedTree::messages`]): put
     /// at the start of each conf run's output (tinyconfig runs conf twice).
     pub parse_messages: Vec<Output>,
+    /// The model's compiled expressions ([`EvalPlan::new`]), to share between runs on one
+    /// model; built for each run when missing.
+    pub plan: Option<Arc<EvalPlan>>,
 }
 
 /// What a target produced.
@@ -229,13 +233,20 @@ pub fn run_target(
     opts: &TargetOptions,
 ) -> Result<TargetRun, TargetError> {
     if *target == Target::TinyConfig {
-        return run_tinyconfig(model, version, env, opts);
+        let mut opts = opts.clone();
+        opts.plan
+            .get_or_insert_with(|| Arc::new(EvalPlan::new(model)));
+        return run_tinyconfig(model, version, env, &opts);
     }
     let mut run = TargetRun {
         messages: opts.parse_messages.clone(),
         ..TargetRun::default()
     };
-    let mut cfg = Config::new(model, version);
+    let plan = opts
+        .plan
+        .clone()
+        .unwrap_or_else(|| Arc::new(EvalPlan::new(model)));
+    let mut cfg = Config::with_plan(model, version, plan);
     if let Some(p) = env.get("CONFIG_") {
         cfg.config_prefix = p.to_string();
     }
