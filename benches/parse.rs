@@ -33,7 +33,10 @@ fn bench_load(c: &mut Criterion) {
     g.bench_function("warm load x86_64 6.1 (read, lex, parse, finalize)", |b| {
         b.iter(|| load_tree(&tree, &opts).expect("load"))
     });
-    let texts: Vec<std::sync::Arc<str>> = walk_kconfig_files(&tree).into_iter().map(Into::into).collect();
+    let texts: Vec<std::sync::Arc<str>> = walk_kconfig_files(&tree)
+        .into_iter()
+        .map(Into::into)
+        .collect();
     g.bench_function("lex every Kconfig file of 6.1 (sequential)", |b| {
         b.iter(|| {
             texts

@@ -10,10 +10,23 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn debian_config(flavour: &str) -> PathBuf {
-    let src = PathBuf::from(format!("/usr/src/linux-config-6.1/config.amd64_none_{flavour}.xz"));
-    assert!(src.is_file(), "{} is missing: install linux-config-6.1 (.ci/run does)", src.display());
-    let out = std::env::temp_dir().join(format!("ktailor-debian-{flavour}-{}.config", std::process::id()));
-    let data = Command::new("xz").arg("-dc").arg(&src).output().expect("run xz");
+    let src = PathBuf::from(format!(
+        "/usr/src/linux-config-6.1/config.amd64_none_{flavour}.xz"
+    ));
+    assert!(
+        src.is_file(),
+        "{} is missing: install linux-config-6.1 (.ci/run does)",
+        src.display()
+    );
+    let out = std::env::temp_dir().join(format!(
+        "ktailor-debian-{flavour}-{}.config",
+        std::process::id()
+    ));
+    let data = Command::new("xz")
+        .arg("-dc")
+        .arg(&src)
+        .output()
+        .expect("run xz");
     assert!(data.status.success(), "xz -dc {} failed", src.display());
     std::fs::write(&out, data.stdout).expect("write the config");
     out
@@ -30,20 +43,50 @@ fn conformance(version: &str, args: &[&str]) {
         .output()
         .expect("run ktailor conformance");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("bad JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "bad JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     let cases = v["cases"].as_u64().unwrap_or(0);
     let identical = v["identical"].as_u64().unwrap_or(0);
     let bad: Vec<String> = v["results"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|r| !(r["config_identical"] == true && r["stderr_identical"] == true && r["error"].is_null()))
-        .map(|r| format!("{}\n{}", r["case"], r["diff"].as_array().map(|d| d.iter().map(|l| l.as_str().unwrap_or("")).collect::<Vec<_>>().join("\n")).unwrap_or_default() + &r["error"].to_string()))
+        .filter(|r| {
+            !(r["config_identical"] == true
+                && r["stderr_identical"] == true
+                && r["error"].is_null())
+        })
+        .map(|r| {
+            format!(
+                "{}\n{}",
+                r["case"],
+                r["diff"]
+                    .as_array()
+                    .map(|d| d
+                        .iter()
+                        .map(|l| l.as_str().unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        .join("\n"))
+                    .unwrap_or_default()
+                    + &r["error"].to_string()
+            )
+        })
         .collect();
     assert!(cases > 0, "no cases ran");
-    assert!(bad.is_empty(), "{version} {args:?}: {identical}/{cases} identical; differences:\n{}", bad.join("\n\n"));
-    assert!(out.status.success(), "exit status {:?} although every case is identical", out.status);
+    assert!(
+        bad.is_empty(),
+        "{version} {args:?}: {identical}/{cases} identical; differences:\n{}",
+        bad.join("\n\n")
+    );
+    assert!(
+        out.status.success(),
+        "exit status {:?} although every case is identical",
+        out.status
+    );
 }
 
 #[test]
@@ -63,7 +106,18 @@ fn debian_6_1_configs_olddefconfig_on_both_trees() {
     for version in ["6.1", "6.12"] {
         conformance(
             version,
-            &["--arch", "x86_64", "--targets", "", "--defconfigs", "none", "--config", cloud.to_str().unwrap(), "--config", amd64.to_str().unwrap()],
+            &[
+                "--arch",
+                "x86_64",
+                "--targets",
+                "",
+                "--defconfigs",
+                "none",
+                "--config",
+                cloud.to_str().unwrap(),
+                "--config",
+                amd64.to_str().unwrap(),
+            ],
         );
     }
 }

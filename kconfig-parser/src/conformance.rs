@@ -99,15 +99,23 @@ pub fn cases(
         for t in targets {
             if t == "tinyconfig" {
                 if matches!(arch.as_str(), "x86" | "x86_64" | "arm64") {
-                    out.push(Case { arch: arch.clone(), kind: CaseKind::Tiny });
+                    out.push(Case {
+                        arch: arch.clone(),
+                        kind: CaseKind::Tiny,
+                    });
                 }
             } else {
-                out.push(Case { arch: arch.clone(), kind: CaseKind::All(t.clone()) });
+                out.push(Case {
+                    arch: arch.clone(),
+                    kind: CaseKind::All(t.clone()),
+                });
             }
         }
         if defconfigs != Defconfigs::None {
             let env = KbuildEnv::new(tree, Some(arch)).map_err(|e| e.to_string())?;
-            let default = env.get("KBUILD_DEFCONFIG").unwrap_or_else(|| "defconfig".into());
+            let default = env
+                .get("KBUILD_DEFCONFIG")
+                .unwrap_or_else(|| "defconfig".into());
             let dir = tree.join("arch").join(&env.srcarch).join("configs");
             let mut files: Vec<String> = match std::fs::read_dir(&dir) {
                 Ok(rd) => rd
@@ -122,11 +130,17 @@ pub fn cases(
             };
             files.sort();
             for f in files {
-                out.push(Case { arch: arch.clone(), kind: CaseKind::Defconfig(f) });
+                out.push(Case {
+                    arch: arch.clone(),
+                    kind: CaseKind::Defconfig(f),
+                });
             }
         }
         for c in configs {
-            out.push(Case { arch: arch.clone(), kind: CaseKind::OldDefconfig(c.clone()) });
+            out.push(Case {
+                arch: arch.clone(),
+                kind: CaseKind::OldDefconfig(c.clone()),
+            });
         }
     }
     Ok(out)
@@ -151,7 +165,10 @@ pub fn conf_objtree(tree: &Path, cache: &Path) -> Result<PathBuf, String> {
             .arg("-C")
             .arg(tree)
             .arg(format!("O={}", obj.display()))
-            .arg(format!("KCONFIG_CONFIG={}", obj.join(".config-build").display()))
+            .arg(format!(
+                "KCONFIG_CONFIG={}",
+                obj.join(".config-build").display()
+            ))
             .arg("allnoconfig")
             .output()
             .map_err(|e| format!("cannot run make to build the tree's conf: {e}"))?;
@@ -173,16 +190,31 @@ struct ConfOut {
 }
 
 /// Runs the oracle for a case in a scratch directory.
-fn run_conf(tree: &Path, obj: &Path, env: &KbuildEnv, case: &Case, scratch: &Path) -> Result<ConfOut, String> {
+fn run_conf(
+    tree: &Path,
+    obj: &Path,
+    env: &KbuildEnv,
+    case: &Case,
+    scratch: &Path,
+) -> Result<ConfOut, String> {
     let config = scratch.join(".config");
     let conf = obj.join("scripts/kconfig/conf");
     let run = |args: &[String]| -> Result<String, String> {
         let mut cmd = Command::new(&conf);
-        cmd.current_dir(obj).env_clear().envs(env.child_env()).env("KCONFIG_CONFIG", &config);
+        cmd.current_dir(obj)
+            .env_clear()
+            .envs(env.child_env())
+            .env("KCONFIG_CONFIG", &config);
         cmd.arg("-s").args(args).arg("Kconfig");
-        let out = cmd.output().map_err(|e| format!("{}: {e}", conf.display()))?;
+        let out = cmd
+            .output()
+            .map_err(|e| format!("{}: {e}", conf.display()))?;
         if !out.status.success() {
-            return Err(format!("conf {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "conf {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         Ok(String::from_utf8_lossy(&out.stderr).into_owned())
     };
@@ -212,17 +244,29 @@ fn run_conf(tree: &Path, obj: &Path, env: &KbuildEnv, case: &Case, scratch: &Pat
                 .output()
                 .map_err(|e| format!("make tinyconfig: {e}"))?;
             if !out.status.success() {
-                return Err(format!("make tinyconfig failed: {}", String::from_utf8_lossy(&out.stderr)));
+                return Err(format!(
+                    "make tinyconfig failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
             }
             stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         }
     }
     let config = std::fs::read(&config).map_err(|e| format!("{}: {e}", config.display()))?;
-    Ok(ConfOut { config, defconfig, stderr })
+    Ok(ConfOut {
+        config,
+        defconfig,
+        stderr,
+    })
 }
 
 /// Runs ktailor for a case, in memory.
-fn run_ours(loaded: &LoadedTree, obj: &Path, case: &Case, scratch: &Path) -> Result<ConfOut, String> {
+fn run_ours(
+    loaded: &LoadedTree,
+    obj: &Path,
+    case: &Case,
+    scratch: &Path,
+) -> Result<ConfOut, String> {
     let version = (loaded.env.version.version, loaded.env.version.patchlevel);
     let mut env = ConfEnv::from_kbuild(&loaded.env, obj);
     env.in_memory = true;
@@ -239,13 +283,28 @@ fn run_ours(loaded: &LoadedTree, obj: &Path, case: &Case, scratch: &Path) -> Res
         .collect();
     let mut stderr = load_stderr.clone();
     let mut defconfig = Vec::new();
-    let go = |env: &mut ConfEnv, target: Target, stderr: &mut String| -> Result<crate::targets::TargetRun, String> {
-        let run = run_target(&loaded.model, version, env, &target, &TargetOptions::default()).map_err(|e| e.to_string())?;
+    let go = |env: &mut ConfEnv,
+              target: Target,
+              stderr: &mut String|
+     -> Result<crate::targets::TargetRun, String> {
+        let run = run_target(
+            &loaded.model,
+            version,
+            env,
+            &target,
+            &TargetOptions::default(),
+        )
+        .map_err(|e| e.to_string())?;
         *stderr += &run.stderr();
         Ok(run)
     };
     let run = match &case.kind {
-        CaseKind::All(t) => go(&mut env, t.parse().map_err(|e: crate::targets::TargetError| e.to_string())?, &mut stderr)?,
+        CaseKind::All(t) => go(
+            &mut env,
+            t.parse()
+                .map_err(|e: crate::targets::TargetError| e.to_string())?,
+            &mut stderr,
+        )?,
         CaseKind::Tiny => go(&mut env, Target::TinyConfig, &mut stderr)?,
         CaseKind::OldDefconfig(p) => {
             let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -257,7 +316,11 @@ fn run_ours(loaded: &LoadedTree, obj: &Path, case: &Case, scratch: &Path) -> Res
             // savedefconfig is a second conf run, which parses (and warns) again.
             stderr += &load_stderr;
             let out = scratch.join("defconfig");
-            go(&mut env, Target::SaveDefConfig(out.to_string_lossy().into_owned()), &mut stderr)?;
+            go(
+                &mut env,
+                Target::SaveDefConfig(out.to_string_lossy().into_owned()),
+                &mut stderr,
+            )?;
             defconfig = env.overlay.get(&out).cloned().unwrap_or_default();
             run
         }
@@ -268,7 +331,11 @@ fn run_ours(loaded: &LoadedTree, obj: &Path, case: &Case, scratch: &Path) -> Res
         .cloned()
         .or_else(|| run.config.map(String::into_bytes))
         .unwrap_or_default();
-    Ok(ConfOut { config, defconfig, stderr })
+    Ok(ConfOut {
+        config,
+        defconfig,
+        stderr,
+    })
 }
 
 fn first_diff(name: &str, a: &[u8], b: &[u8], max: usize) -> Vec<String> {
@@ -286,7 +353,13 @@ fn first_diff(name: &str, a: &[u8], b: &[u8], max: usize) -> Vec<String> {
 }
 
 /// Runs one case: the oracle and ktailor, and compares them.
-pub fn run_case(tree: &Path, obj: &Path, loaded: &LoadedTree, case: &Case, scratch_root: &Path) -> CaseResult {
+pub fn run_case(
+    tree: &Path,
+    obj: &Path,
+    loaded: &LoadedTree,
+    case: &Case,
+    scratch_root: &Path,
+) -> CaseResult {
     let scratch = scratch_root.join(format!("case-{:x}", {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -320,13 +393,22 @@ pub fn run_case(tree: &Path, obj: &Path, loaded: &LoadedTree, case: &Case, scrat
             result.config_identical = c.config == o.config && c.defconfig == o.defconfig;
             result.stderr_identical = c.stderr == o.stderr;
             if c.config != o.config {
-                result.diff.extend(first_diff(".config", &c.config, &o.config, 12));
+                result
+                    .diff
+                    .extend(first_diff(".config", &c.config, &o.config, 12));
             }
             if c.defconfig != o.defconfig {
-                result.diff.extend(first_diff("defconfig", &c.defconfig, &o.defconfig, 12));
+                result
+                    .diff
+                    .extend(first_diff("defconfig", &c.defconfig, &o.defconfig, 12));
             }
             if c.stderr != o.stderr {
-                result.diff.extend(first_diff("stderr", c.stderr.as_bytes(), o.stderr.as_bytes(), 12));
+                result.diff.extend(first_diff(
+                    "stderr",
+                    c.stderr.as_bytes(),
+                    o.stderr.as_bytes(),
+                    12,
+                ));
             }
         }
     }

@@ -43,7 +43,10 @@ fn absolute(p: &Path) -> Result<PathBuf, String> {
 
 /// Runs `ktailor config`.
 pub fn run(a: Args) -> Result<ExitCode, String> {
-    let mut target: Target = a.target.parse().map_err(|e: kconfig_parser::targets::TargetError| e.to_string())?;
+    let mut target: Target = a
+        .target
+        .parse()
+        .map_err(|e: kconfig_parser::targets::TargetError| e.to_string())?;
     let settings = a
         .settings
         .iter()
@@ -55,18 +58,41 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         None => std::env::current_dir().map_err(|e| e.to_string())?,
     };
     let is_savedefconfig = matches!(target, Target::SaveDefConfig(_));
-    let output = absolute(a.output.as_deref().unwrap_or(Path::new(if is_savedefconfig { "defconfig" } else { ".config" })))?;
+    let output = absolute(
+        a.output
+            .as_deref()
+            .unwrap_or(Path::new(if is_savedefconfig {
+                "defconfig"
+            } else {
+                ".config"
+            })),
+    )?;
     let mut env = ConfEnv::from_kbuild(&tree.env, &cwd);
     env.in_memory = true;
     // Where conf reads and writes the configuration.
-    let config_path = if is_savedefconfig { cwd.join(".ktailor-input.config") } else { output.clone() };
+    let config_path = if is_savedefconfig {
+        cwd.join(".ktailor-input.config")
+    } else {
+        output.clone()
+    };
     env.set("KCONFIG_CONFIG", &config_path.to_string_lossy());
     match (&mut target, &a.input) {
-        (Target::DefConfig(file), Some(input)) => *file = absolute(input)?.to_string_lossy().into_owned(),
+        (Target::DefConfig(file), Some(input)) => {
+            *file = absolute(input)?.to_string_lossy().into_owned()
+        }
         (Target::DefConfig(file), None) => {
             // make defconfig reads arch/$(SRCARCH)/configs/$(KBUILD_DEFCONFIG).
-            let name = tree.env.get("KBUILD_DEFCONFIG").unwrap_or_else(|| "defconfig".into());
-            let default = tree.env.tree.join("arch").join(&tree.env.srcarch).join("configs").join(name);
+            let name = tree
+                .env
+                .get("KBUILD_DEFCONFIG")
+                .unwrap_or_else(|| "defconfig".into());
+            let default = tree
+                .env
+                .tree
+                .join("arch")
+                .join(&tree.env.srcarch)
+                .join("configs")
+                .join(name);
             *file = default.to_string_lossy().into_owned();
         }
         (_, Some(input)) => {
@@ -83,13 +109,23 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         autoconf: a.autoconf.as_ref().map(|_| true),
         ..Default::default()
     };
-    let run = run_target(&tree.model, (tree.env.version.version, tree.env.version.patchlevel), &mut env, &target, &opts).map_err(|e| e.to_string())?;
+    let run = run_target(
+        &tree.model,
+        (tree.env.version.version, tree.env.version.patchlevel),
+        &mut env,
+        &target,
+        &opts,
+    )
+    .map_err(|e| e.to_string())?;
     print_messages(&run.messages);
     if !run.set_failures.is_empty() {
         for f in &run.set_failures {
             eprintln!("ktailor: {f}");
         }
-        eprintln!("ktailor: nothing written: {} --set value(s) could not take effect", run.set_failures.len());
+        eprintln!(
+            "ktailor: nothing written: {} --set value(s) could not take effect",
+            run.set_failures.len()
+        );
         return Ok(ExitCode::from(1));
     }
     if run.exit_code != 0 {

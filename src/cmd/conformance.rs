@@ -21,7 +21,10 @@ pub struct Args {
     pub arch: String,
     /// Comma-separated targets among allnoconfig, allyesconfig, allmodconfig, alldefconfig,
     /// tinyconfig (tinyconfig runs for x86 and arm64).
-    #[arg(long, default_value = "allnoconfig,allyesconfig,allmodconfig,alldefconfig,tinyconfig")]
+    #[arg(
+        long,
+        default_value = "allnoconfig,allyesconfig,allmodconfig,alldefconfig,tinyconfig"
+    )]
     pub targets: String,
     /// Which defconfig files under arch/*/configs to compare (defconfig, then savedefconfig):
     /// `default` is the one `make defconfig` uses.
@@ -52,9 +55,18 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             .map(|s| if s == "x86" { "x86_64".to_string() } else { s })
             .collect()
     } else {
-        a.arch.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        a.arch
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
     };
-    let targets: Vec<String> = a.targets.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let targets: Vec<String> = a
+        .targets
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     let configs: Vec<PathBuf> = a
         .configs
         .iter()
@@ -72,7 +84,8 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
 
     let bar = ProgressBar::new((arches.len() + all.len()) as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     if a.json {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -81,7 +94,10 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     let loaded: Vec<(String, Result<LoadedTree, String>)> = arches
         .par_iter()
         .map(|arch| {
-            let opts = LoadOptions { arch: Some(arch.clone()), ..Default::default() };
+            let opts = LoadOptions {
+                arch: Some(arch.clone()),
+                ..Default::default()
+            };
             let r = load_tree(&a.tree, &opts).map_err(|e| e.to_string());
             bar.inc(1);
             (arch.clone(), r)
@@ -112,7 +128,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     });
     bar.finish_and_clear();
     let _ = std::fs::remove_dir_all(&scratch);
-    let mut results = results.into_inner().map_err(|_| "a worker panicked".to_string())?;
+    let mut results = results
+        .into_inner()
+        .map_err(|_| "a worker panicked".to_string())?;
     results.sort_by_key(|r| r.case.name());
     let identical = results.iter().filter(|r| r.identical()).count();
     let conf_ms: f64 = results.iter().map(|r| r.conf_ms).sum();
@@ -126,9 +144,15 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             "ktailor_ms_total": ours_ms,
             "results": results,
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        );
     } else {
-        println!("{:<60} {:>9} {:>7} {:>9} {:>9}", "case", ".config", "stderr", "conf ms", "ours ms");
+        println!(
+            "{:<60} {:>9} {:>7} {:>9} {:>9}",
+            "case", ".config", "stderr", "conf ms", "ours ms"
+        );
         for r in &results {
             let mark = |ok: bool| if ok { "same" } else { "DIFFERS" };
             match &r.error {
@@ -156,5 +180,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             ours_ms / 1000.0
         );
     }
-    Ok(if identical == results.len() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if identical == results.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -138,7 +138,9 @@ struct MenuEntry {
 impl Listing {
     fn of(m: &kconfig_parser::model::Model, what: &[List]) -> Self {
         use kconfig_parser::model::MenuKind;
-        let at = |menu: &kconfig_parser::model::Menu| format!("{}:{}", m.file_name(menu.file), menu.line);
+        let at = |menu: &kconfig_parser::model::Menu| {
+            format!("{}:{}", m.file_name(menu.file), menu.line)
+        };
         let prompt = |menu: &kconfig_parser::model::Menu| {
             menu.prompt
                 .and_then(|p| m.prop(p).text.clone())
@@ -162,7 +164,11 @@ impl Listing {
                         .collect()
                 }
                 List::Menus | List::Choices => {
-                    let kind = if *w == List::Menus { MenuKind::Menu } else { MenuKind::Choice };
+                    let kind = if *w == List::Menus {
+                        MenuKind::Menu
+                    } else {
+                        MenuKind::Choice
+                    };
                     let entries = m
                         .menus
                         .iter()
@@ -197,7 +203,12 @@ impl Listing {
         }
         for (kind, list) in [("menu", &self.menus), ("choice", &self.choices)] {
             for e in list {
-                println!("{kind:<7} \"{}\" {} {}", e.prompt, e.at, e.members.join(" "));
+                println!(
+                    "{kind:<7} \"{}\" {} {}",
+                    e.prompt,
+                    e.at,
+                    e.members.join(" ")
+                );
             }
         }
     }
