@@ -11,9 +11,11 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::confdata::ConfEnv;
+use crate::eval::EvalPlan;
 use crate::kbuild::KbuildEnv;
 use crate::loader::LoadedTree;
 use crate::targets::{run_target, Target, TargetOptions};
+use std::sync::Arc;
 
 /// One comparison.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -263,6 +265,7 @@ fn run_conf(
 /// Runs ktailor for a case, in memory.
 fn run_ours(
     loaded: &LoadedTree,
+    plan: &Arc<EvalPlan>,
     obj: &Path,
     case: &Case,
     scratch: &Path,
@@ -283,18 +286,17 @@ fn run_ours(
         .collect();
     let mut stderr = load_stderr.clone();
     let mut defconfig = Vec::new();
+    // One plan for every run on this tree, as the model does not change between them.
+    let opts = TargetOptions {
+        plan: Some(plan.clone()),
+        ..TargetOptions::default()
+    };
     let go = |env: &mut ConfEnv,
               target: Target,
               stderr: &mut String|
      -> Result<crate::targets::TargetRun, String> {
-        let run = run_target(
-            &loaded.model,
-            version,
-            env,
-            &target,
-            &TargetOptions::default(),
-        )
-        .map_err(|e| e.to_string())?;
+        let run =
+            run_target(&loaded.model, version, env, &target, &opts).map_err(|e| e.to_string())?;
         *stderr += &run.stderr();
         Ok(run)
     };
@@ -357,6 +359,7 @@ pub fn run_case(
     tree: &Path,
     obj: &Path,
     loaded: &LoadedTree,
+    plan: &Arc<EvalPlan>,
     case: &Case,
     scratch_root: &Path,
 ) -> CaseResult {
@@ -383,7 +386,7 @@ pub fn run_case(
     let conf = run_conf(tree, obj, &loaded.env, case, &scratch);
     result.conf_ms = t.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
-    let ours = run_ours(loaded, obj, case, &scratch);
+    let ours = run_ours(loaded, plan, obj, case, &scratch);
     result.ktailor_ms = t.elapsed().as_secs_f64() * 1000.0;
     let _ = std::fs::remove_dir_all(&scratch);
     match (conf, ours) {

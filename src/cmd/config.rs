@@ -18,7 +18,8 @@ use super::{print_messages, write_atomic, TreeArgs};
 pub struct Args {
     /// olddefconfig, defconfig, savedefconfig, allnoconfig, allyesconfig, allmodconfig,
     /// alldefconfig, tinyconfig, listnewconfig, randconfig, yes2modconfig, mod2yesconfig,
-    /// mod2noconfig.
+    /// mod2noconfig, NAME_defconfig (arch/$SRCARCH/configs/NAME_defconfig) or NAME.config (a
+    /// fragment of kernel/configs or arch/$SRCARCH/configs merged in, then olddefconfig).
     pub target: String,
     #[command(flatten)]
     pub tree: TreeArgs,
@@ -43,16 +44,31 @@ fn absolute(p: &Path) -> Result<PathBuf, String> {
 
 /// Runs `ktailor config`.
 pub fn run(a: Args) -> Result<ExitCode, String> {
-    let mut target: Target = a
-        .target
-        .parse()
-        .map_err(|e: kconfig_parser::targets::TargetError| e.to_string())?;
+    // Fail before the (slower) load on a name that is no target at all.
+    if !a.target.ends_with("_defconfig") && !a.target.ends_with(".config") {
+        a.target
+            .parse::<Target>()
+            .map_err(|e: kconfig_parser::targets::TargetError| e.to_string())?;
+    }
     let settings = a
         .settings
         .iter()
         .map(|s| s.parse::<Setting>())
         .collect::<Result<Vec<_>, _>>()?;
     let tree = a.tree.load(true)?;
+    let kbuild_defconfig = tree
+        .env
+        .get("KBUILD_DEFCONFIG")
+        .unwrap_or_else(|| "defconfig".into());
+    // As `make TARGET` maps it: defconfig reads arch/$SRCARCH/configs/$KBUILD_DEFCONFIG,
+    // NAME_defconfig its file, NAME.config merges the fragment.
+    let mut target = Target::from_make(
+        &a.target,
+        &tree.env.tree,
+        &tree.env.srcarch,
+        &kbuild_defconfig,
+    )
+    .map_err(|e| e.to_string())?;
     let cwd = match &a.autoconf {
         Some(d) => absolute(d)?,
         None => std::env::current_dir().map_err(|e| e.to_string())?,
@@ -80,21 +96,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         (Target::DefConfig(file), Some(input)) => {
             *file = absolute(input)?.to_string_lossy().into_owned()
         }
-        (Target::DefConfig(file), None) => {
-            // make defconfig reads arch/$(SRCARCH)/configs/$(KBUILD_DEFCONFIG).
-            let name = tree
-                .env
-                .get("KBUILD_DEFCONFIG")
-                .unwrap_or_else(|| "defconfig".into());
-            let default = tree
-                .env
-                .tree
-                .join("arch")
-                .join(&tree.env.srcarch)
-                .join("configs")
-                .join(name);
-            *file = default.to_string_lossy().into_owned();
-        }
+        (Target::DefConfig(_), None) => {}
         (_, Some(input)) => {
             let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
             env.overlay.insert(config_path.clone(), bytes);

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use kconfig_parser::conformance::{cases, conf_objtree, run_case, CaseResult, Defconfigs};
+use kconfig_parser::eval::EvalPlan;
 use kconfig_parser::kbuild::KbuildEnv;
 use kconfig_parser::loader::{load_tree, LoadOptions, LoadedTree};
 use rayon::prelude::*;
@@ -91,14 +92,20 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     // Load each arch once (in parallel), then run every case (in parallel).
-    let loaded: Vec<(String, Result<LoadedTree, String>)> = arches
+    type Prepared = (LoadedTree, Arc<EvalPlan>);
+    let loaded: Vec<(String, Result<Prepared, String>)> = arches
         .par_iter()
         .map(|arch| {
             let opts = LoadOptions {
                 arch: Some(arch.clone()),
                 ..Default::default()
             };
-            let r = load_tree(&a.tree, &opts).map_err(|e| e.to_string());
+            let r = load_tree(&a.tree, &opts)
+                .map_err(|e| e.to_string())
+                .map(|t| {
+                    let plan = Arc::new(EvalPlan::new(&t.model));
+                    (t, plan)
+                });
             bar.inc(1);
             (arch.clone(), r)
         })
@@ -110,7 +117,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             return;
         };
         let r = match tree {
-            Ok(t) => run_case(&a.tree, &obj, t, case, &scratch),
+            Ok((t, plan)) => run_case(&a.tree, &obj, t, plan, case, &scratch),
             Err(e) => CaseResult {
                 case: case.clone(),
                 config_identical: false,
@@ -149,16 +156,22 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
         );
     } else {
+        let w = results
+            .iter()
+            .map(|r| r.case.name().len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
         println!(
-            "{:<60} {:>9} {:>7} {:>9} {:>9}",
+            "{:<w$} {:>9} {:>7} {:>9} {:>9}",
             "case", ".config", "stderr", "conf ms", "ours ms"
         );
         for r in &results {
             let mark = |ok: bool| if ok { "same" } else { "DIFFERS" };
             match &r.error {
-                Some(e) => println!("{:<60} ERROR: {e}", r.case.name()),
+                Some(e) => println!("{:<w$} ERROR: {e}", r.case.name()),
                 None => println!(
-                    "{:<60} {:>9} {:>7} {:>9.0} {:>9.0}",
+                    "{:<w$} {:>9} {:>7} {:>9.0} {:>9.0}",
                     r.case.name(),
                     mark(r.config_identical),
                     mark(r.stderr_identical),

@@ -116,6 +116,7 @@ pub fn private_objtree(tree: &Path) -> ScratchDir {
         .arg("-a")
         .arg(format!("{}/.", objtree(tree).display()))
         .arg(&dir.0)
+        .stderr(std::process::Stdio::null())
         .status();
     for leftover in ["defconfig", ".config.old"] {
         let _ = std::fs::remove_file(dir.0.join(leftover));

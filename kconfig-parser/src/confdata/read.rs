@@ -109,21 +109,20 @@ pub fn conf_read_text(
     let d = def as usize;
     for i in cfg.table_symbols() {
         let s = SymbolId(i);
-        let st = cfg.state_mut(s);
         if new {
-            st.flags &= !def_flag;
+            cfg.clear_flags(s, def_flag);
         } else {
-            st.flags |= flags::CHANGED;
-            st.flags &= !(def_flag | flags::VALID);
-            if st.flags & flags::CHOICE != 0 {
-                st.flags |= def_flag;
+            cfg.set_flags(s, flags::CHANGED);
+            cfg.clear_flags(s, def_flag | flags::VALID);
+            if cfg.flags(s) & flags::CHOICE != 0 {
+                cfg.set_flags(s, def_flag);
             }
         }
-        st.def[d] = Default::default();
+        cfg.state_mut(s).def[d] = Default::default();
     }
     if new && def == DefSlot::User {
         for i in cfg.table_symbols() {
-            cfg.state_mut(SymbolId(i)).flags &= !flags::VALID;
+            cfg.clear_flags(SymbolId(i), flags::VALID);
         }
     }
     if !new || def == DefSlot::User {

@@ -3,6 +3,8 @@
 
 use super::cnum::{is_xdigit, strtoll, strtoull};
 use super::eflags::NEED_SET_CHOICE_VALUES;
+use std::sync::Arc;
+
 use super::plan::Node;
 use super::{expr_and, expr_not, expr_or, Config, SymValue, Tristate, Val};
 use crate::expr::{CmpOp, Expr};
@@ -175,11 +177,8 @@ impl Config<'_> {
         } else {
             None
         };
-        for &p in &sym.props {
-            let prop = m.prop(p);
-            if prop.text.is_none() {
-                continue;
-            }
+        let plan = Arc::clone(&self.plan);
+        for &p in plan.prompts.of(s) {
             let mut vis = self.calc_node(self.plan.prop_visible[p.index()]);
             // Tristate choice values with visibility 'mod' are not visible if the
             // corresponding choice's value is 'yes' (6.1).
@@ -232,7 +231,12 @@ impl Config<'_> {
     /// The first property of `kind` whose condition is not `n` (computing `prop->visible.tri`
     /// of each one tried): `sym_get_default_prop` and `sym_get_range_prop`.
     fn first_active_prop(&mut self, s: SymbolId, kind: PropKind) -> Option<PropId> {
-        for p in self.props_of(s, kind) {
+        let plan = Arc::clone(&self.plan);
+        let list = match kind {
+            PropKind::Range => plan.ranges.of(s),
+            _ => plan.defaults.of(s),
+        };
+        for &p in list {
             let vis = self.calc_node(self.plan.prop_visible[p.index()]);
             self.prop_vis[p.index()] = vis;
             if vis != Tristate::No {

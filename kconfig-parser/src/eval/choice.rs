@@ -11,7 +11,8 @@ impl Config<'_> {
     /// `sym_choice_default` (6.1): the first visible default of the choice, else its first
     /// visible member.
     pub fn sym_choice_default_61(&mut self, cs: SymbolId) -> Option<SymbolId> {
-        for p in self.props_of(cs, crate::model::PropKind::Default) {
+        let plan = std::sync::Arc::clone(&self.plan);
+        for &p in plan.defaults.of(cs) {
             let vis = self.calc_node(self.plan.prop_visible[p.index()]);
             self.prop_vis[p.index()] = vis;
             if vis == Tristate::No {
@@ -39,7 +40,7 @@ impl Config<'_> {
                 fl &= self.flags(member);
             }
         }
-        self.syms[cs.index()].flags &= fl | !flags::DEF_USER;
+        self.sflags[cs.index()] &= fl | !flags::DEF_USER;
 
         // Is the user choice visible?
         if let Val::Sym(def_sym) = self.syms[cs.index()].def[0].val {
@@ -72,7 +73,8 @@ impl Config<'_> {
     pub fn sym_choice_default(&mut self, choice: MenuId) -> Option<SymbolId> {
         let m = self.model;
         let cs = m.menu(choice).sym?;
-        for p in self.props_of(cs, crate::model::PropKind::Default) {
+        let plan = std::sync::Arc::clone(&self.plan);
+        for &p in plan.defaults.of(cs) {
             let vis = self.calc_node(self.plan.prop_visible[p.index()]);
             self.prop_vis[p.index()] = vis;
             if vis == Tristate::No {

@@ -5,7 +5,9 @@
 //! `rev_dep` and `implied`, `prop->visible.tri`, the evaluator's flags) and the globals of
 //! symbol.c (`modules_val`, `sym_warnings`, `conf_changed`). Evaluation is lazy and cached by
 //! the `SYMBOL_VALID` flag exactly as in C, because the order in which symbols are first
-//! computed decides the order of conf's warnings.
+//! computed decides the order of conf's warnings. Expression values are cached per node of
+//! the model's hash-consed expression DAG ([`EvalPlan`], as 6.12 does) until a symbol loses
+//! SYMBOL_VALID; share one plan between the configurations of a model.
 //!
 //! Both the 6.1 rules (choices as symbols with `P_CHOICE` lists, tristate choices, `optional`,
 //! `SYMBOL_NEED_SET_CHOICE_VALUES`) and the 6.11+ rules (`sym_calc_choice` over the choice
@@ -28,8 +30,7 @@ use crate::expr::Expr;
 pub use crate::expr_print::Tristate;
 use crate::expr_simplify::KernelVersion;
 use crate::model::{
-    flags, MenuId, Model, PropId, PropKind, SymbolId, SymbolType, SYM_EMPTY, SYM_MOD, SYM_NO,
-    SYM_YES,
+    flags, MenuId, Model, PropId, SymbolId, SymbolType, SYM_EMPTY, SYM_MOD, SYM_NO, SYM_YES,
 };
 use crate::preprocess::Output;
 
@@ -115,8 +116,6 @@ pub struct SymState {
     pub def: [SymValue; 4],
     /// `visible`: the upper bound the prompts allow.
     pub visible: Tristate,
-    /// `flags`: the model's flags plus the evaluator's (VALID, WRITE, DEF_USER, ...).
-    pub flags: u32,
     /// `dir_dep.tri`
     pub dir_dep: Tristate,
     /// `rev_dep.tri`
@@ -133,6 +132,9 @@ pub struct Config<'m> {
     /// 6.11 and later: choices are computed by `sym_calc_choice(menu)`.
     new_choices: bool,
     syms: Vec<SymState>,
+    /// `sym->flags`: the model's flags plus the evaluator's (VALID, WRITE, DEF_USER, ...),
+    /// apart from the rest of the state so that the hot SYMBOL_VALID test stays in cache.
+    sflags: Vec<u32>,
     /// `prop->visible.tri` of every property.
     prop_vis: Vec<Tristate>,
     /// `modules_val`: the value of the modules symbol when it was last computed.
@@ -144,18 +146,14 @@ pub struct Config<'m> {
     /// `conf_warnings` (confdata.c): warnings of the last `conf_read_simple`.
     pub(crate) conf_warnings: usize,
     /// 6.11+: the members of each choice menu in priority order (`choice->choice_members`,
-    /// reordered by `conf_read_simple` and `randconfig`), indexed by menu.
-    choice_members: Vec<Vec<SymbolId>>,
-    /// 6.1: the choice of each choice value (`prop_get_symbol(sym_get_choice_prop(sym))`).
-    /// 6.11+: the choice menu of each member (`sym_get_choice_menu`).
-    choice_of: Vec<Option<u32>>,
-    /// The order of `for_all_symbols` (conf's symbol hash table: `conf_read` computes symbols
-    /// in it, so unmet-dependency warnings come out in it, and auto.conf lists them in it).
-    table_order: Arc<Vec<SymbolId>>,
+    /// reordered by `conf_read_simple` and `randconfig`), by menu.
+    choice_members: rustc_hash::FxHashMap<u32, Vec<SymbolId>>,
+    /// The release-dependent parts of the initial state: `for_all_symbols` order (conf's hash
+    /// table: `conf_read` computes symbols in it, so unmet-dependency warnings come out in it,
+    /// and auto.conf lists them in it), each symbol's choice, named choices.
+    data: Arc<plan::VersionData>,
     /// What conf printed, in order.
     messages: Vec<Output>,
-    /// 6.1: choices with a name, which `sym_find` finds too (it skips only constants).
-    named_choices: rustc_hash::FxHashMap<&'m str, SymbolId>,
     /// `CONFIG_` (the `CONFIG_` environment variable of conf, which kbuild unexports).
     pub config_prefix: String,
     /// The model's expressions as a DAG, and the cached value of each node: valid when its
@@ -172,7 +170,6 @@ impl Default for SymState {
             curr: SymValue::default(),
             def: Default::default(),
             visible: Tristate::No,
-            flags: 0,
             dir_dep: Tristate::No,
             rev_dep: Tristate::No,
             implied: Tristate::No,
@@ -198,13 +195,11 @@ impl<'m> Config<'m> {
         };
         let nodes = plan.len();
         let new_choices = version >= (6, 11);
-        let mut syms: Vec<SymState> = model
+        let mut syms: Vec<SymState> = vec![SymState::default(); model.symbols.len()];
+        let mut sflags: Vec<u32> = model
             .symbols
             .iter()
-            .map(|s| SymState {
-                flags: s.flags & !(flags::VALID | flags::WRITE | flags::CHANGED | flags::WRITTEN),
-                ..SymState::default()
-            })
+            .map(|s| s.flags & !(flags::VALID | flags::WRITE | flags::CHANGED | flags::WRITTEN))
             .collect();
         for (id, name, tri) in [
             (SYM_YES, "y", Tristate::Yes),
@@ -217,51 +212,23 @@ impl<'m> Config<'m> {
                 val: Val::Static(name),
                 tri,
             };
-            s.flags |= flags::VALID;
+            sflags[id.index()] |= flags::VALID;
         }
-        let mut choice_members = vec![Vec::new(); model.menus.len()];
-        let mut choice_of = vec![None; model.symbols.len()];
-        if new_choices {
-            for (i, m) in model.menus.iter().enumerate() {
-                if !m.choice_members.is_empty() {
-                    choice_members[i] = m.choice_members.clone();
-                }
-            }
-            for (i, slot) in choice_of.iter_mut().enumerate() {
-                *slot = sym_get_choice_menu(model, SymbolId(i as u32)).map(|m| m.0);
-            }
-        } else {
-            for (i, slot) in choice_of.iter_mut().enumerate() {
-                let s = SymbolId(i as u32);
-                if let Some(p) = model.choice_prop(s) {
-                    if let Some(Expr::Symbol(c)) = &model.prop(p).expr {
-                        *slot = Some(c.0);
-                    }
-                }
-            }
-        }
-        let mut named_choices = rustc_hash::FxHashMap::default();
-        if !new_choices {
-            for (i, s) in model.symbols.iter().enumerate() {
-                if let (true, Some(n)) = (s.is_choice(), s.name.as_deref()) {
-                    named_choices.insert(n, SymbolId(i as u32));
-                }
-            }
-        }
+        let data = plan.version_data(model, version);
         Config {
             model,
             version,
-            named_choices,
             new_choices,
             syms,
+            sflags,
             prop_vis: vec![Tristate::No; model.props.len()],
             modules_val: Tristate::No,
             sym_warnings: 0,
-            changed: false,
+            // conf_parse ends with conf_set_changed(true).
+            changed: true,
             conf_warnings: 0,
-            choice_members,
-            choice_of,
-            table_order: Arc::new(crate::depcheck::symbol_hash_order(model, version)),
+            choice_members: data.choice_members.clone(),
+            data,
             messages: Vec::new(),
             config_prefix: "CONFIG_".to_string(),
             plan,
@@ -286,7 +253,7 @@ impl<'m> Config<'m> {
     /// bucket) wins.
     pub fn sym_find(&self, name: &str) -> Option<SymbolId> {
         let normal = self.model.find(name);
-        match (normal, self.named_choices.get(name).copied()) {
+        match (normal, self.data.named_choices.get(name).copied()) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         }
@@ -318,15 +285,15 @@ impl<'m> Config<'m> {
 
     /// The symbol's flags (model and evaluator flags).
     pub fn flags(&self, s: SymbolId) -> u32 {
-        self.syms[s.index()].flags
+        self.sflags[s.index()]
     }
 
     pub(crate) fn set_flags(&mut self, s: SymbolId, f: u32) {
-        self.syms[s.index()].flags |= f;
+        self.sflags[s.index()] |= f;
     }
 
     pub(crate) fn clear_flags(&mut self, s: SymbolId, f: u32) {
-        self.syms[s.index()].flags &= !f;
+        self.sflags[s.index()] &= !f;
         if f & flags::VALID != 0 {
             self.invalidate_exprs();
         }
@@ -339,7 +306,7 @@ impl<'m> Config<'m> {
 
     /// Every symbol of conf's hash table, in `for_all_symbols` order.
     pub fn table_order(&self) -> Arc<Vec<SymbolId>> {
-        Arc::clone(&self.table_order)
+        Arc::clone(&self.data.table_order)
     }
 
     /// What conf would have printed so far, in order.
@@ -421,17 +388,17 @@ impl<'m> Config<'m> {
     /// 6.1: the choice symbol of a choice value (`prop_get_symbol(sym_get_choice_prop(sym))`).
     pub fn choice_symbol_of(&self, s: SymbolId) -> Option<SymbolId> {
         if self.new_choices {
-            let menu = self.choice_of[s.index()]?;
+            let menu = self.data.choice_of[s.index()]?;
             self.model.menu(MenuId(menu)).sym
         } else {
-            self.choice_of[s.index()].map(SymbolId)
+            self.data.choice_of[s.index()].map(SymbolId)
         }
     }
 
     /// 6.11+: `sym_get_choice_menu`, the choice menu a member belongs to.
     pub fn sym_get_choice_menu(&self, s: SymbolId) -> Option<MenuId> {
         if self.new_choices {
-            self.choice_of[s.index()].map(MenuId)
+            self.data.choice_of[s.index()].map(MenuId)
         } else {
             None
         }
@@ -439,11 +406,13 @@ impl<'m> Config<'m> {
 
     /// 6.11+: a choice's members in their current priority order.
     pub fn choice_members(&self, choice: MenuId) -> &[SymbolId] {
-        &self.choice_members[choice.index()]
+        self.choice_members
+            .get(&choice.0)
+            .map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn choice_members_mut(&mut self, choice: MenuId) -> &mut Vec<SymbolId> {
-        &mut self.choice_members[choice.index()]
+        self.choice_members.entry(choice.0).or_default()
     }
 
     /// 6.1: the members of a choice symbol, from its `P_CHOICE` list.
@@ -508,16 +477,6 @@ impl<'m> Config<'m> {
         }
     }
 
-    /// The properties of `s` of one kind, in order.
-    fn props_of(&self, s: SymbolId, kind: PropKind) -> impl Iterator<Item = PropId> + 'm {
-        let m = self.model;
-        m.sym(s)
-            .props
-            .iter()
-            .copied()
-            .filter(move |p| m.prop(*p).kind == kind)
-    }
-
     /// Every symbol of the table, to clear or set flags on (`for_all_symbols` without order).
     pub(crate) fn table_symbols(&self) -> std::ops::Range<u32> {
         FIRST_TABLE_SYMBOL..self.model.symbols.len() as u32
@@ -557,7 +516,7 @@ pub fn expr_not(a: Tristate) -> Tristate {
 
 /// `sym_get_choice_menu` (6.11+): the menu of the choice a symbol is a member of, found from
 /// the first of its menu entries that has a prompt.
-fn sym_get_choice_menu(m: &Model, s: SymbolId) -> Option<MenuId> {
+pub(crate) fn sym_get_choice_menu(m: &Model, s: SymbolId) -> Option<MenuId> {
     let first = m
         .sym(s)
         .menus

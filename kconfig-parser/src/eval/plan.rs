@@ -8,10 +8,13 @@
 //! valid symbol's value is final (the dependency check rules out the recursion that would see a
 //! temporary one), so before 6.12 the cache only saves work.
 
+use std::sync::{Arc, Mutex};
+
 use rustc_hash::FxHashMap;
 
 use crate::expr::{CmpOp, Expr};
-use crate::model::{Model, SymbolId};
+use crate::expr_simplify::KernelVersion;
+use crate::model::{Model, PropId, PropKind, SymbolId};
 
 /// A node of the evaluation DAG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,8 +39,95 @@ pub struct EvalPlan {
     pub(crate) rev_dep: Vec<Option<u32>>,
     pub(crate) implied: Vec<Option<u32>>,
     pub(crate) menu_visibility: Vec<Option<u32>>,
+    /// Per symbol, its prompts (`for_all_prompts`: properties with a text), defaults and
+    /// ranges, in order, so that evaluation does not scan long property lists (a symbol with
+    /// a hundred `select`s has two or three of these).
+    pub(crate) prompts: PropLists,
+    pub(crate) defaults: PropLists,
+    pub(crate) ranges: PropLists,
     /// The sizes of the model it was built from, to catch a plan used with another model.
     shape: (usize, usize, usize),
+    /// What depends on the release's rules, computed once per release asked for.
+    versions: Mutex<Vec<(KernelVersion, Arc<VersionData>)>>,
+}
+
+/// The parts of a configuration's initial state that depend only on the model and the
+/// release's rules.
+#[derive(Debug)]
+pub(crate) struct VersionData {
+    /// The order of `for_all_symbols`.
+    pub(crate) table_order: Arc<Vec<SymbolId>>,
+    /// 6.1: the choice symbol of each choice value; 6.11+: the choice menu of each member.
+    pub(crate) choice_of: Vec<Option<u32>>,
+    /// 6.1: named choices, which `sym_find` finds too.
+    pub(crate) named_choices: FxHashMap<String, SymbolId>,
+    /// 6.11+: each choice menu's members in parse order.
+    pub(crate) choice_members: FxHashMap<u32, Vec<SymbolId>>,
+}
+
+impl VersionData {
+    fn new(model: &Model, version: KernelVersion) -> Self {
+        let new_choices = version >= (6, 11);
+        let mut d = VersionData {
+            table_order: Arc::new(crate::depcheck::symbol_hash_order(model, version)),
+            choice_of: vec![None; model.symbols.len()],
+            named_choices: FxHashMap::default(),
+            choice_members: FxHashMap::default(),
+        };
+        if new_choices {
+            for (i, m) in model.menus.iter().enumerate() {
+                if !m.choice_members.is_empty() {
+                    d.choice_members.insert(i as u32, m.choice_members.clone());
+                }
+            }
+            for (i, slot) in d.choice_of.iter_mut().enumerate() {
+                *slot = super::sym_get_choice_menu(model, SymbolId(i as u32)).map(|m| m.0);
+            }
+        } else {
+            for (i, slot) in d.choice_of.iter_mut().enumerate() {
+                if let Some(p) = model.choice_prop(SymbolId(i as u32)) {
+                    if let Some(Expr::Symbol(c)) = &model.prop(p).expr {
+                        *slot = Some(c.0);
+                    }
+                }
+            }
+            for (i, s) in model.symbols.iter().enumerate() {
+                if let (true, Some(n)) = (s.is_choice(), s.name.as_deref()) {
+                    d.named_choices.insert(n.to_string(), SymbolId(i as u32));
+                }
+            }
+        }
+        d
+    }
+}
+
+/// One list of properties per symbol, flattened.
+#[derive(Debug, Default)]
+pub(crate) struct PropLists {
+    start: Vec<u32>,
+    props: Vec<PropId>,
+}
+
+impl PropLists {
+    fn build(m: &Model, keep: impl Fn(&crate::model::Property) -> bool) -> Self {
+        let mut l = PropLists {
+            start: Vec::with_capacity(m.symbols.len() + 1),
+            props: Vec::new(),
+        };
+        for s in &m.symbols {
+            l.start.push(l.props.len() as u32);
+            l.props
+                .extend(s.props.iter().copied().filter(|p| keep(m.prop(*p))));
+        }
+        l.start.push(l.props.len() as u32);
+        l
+    }
+
+    /// The properties of one symbol.
+    pub(crate) fn of(&self, s: SymbolId) -> &[PropId] {
+        let (a, b) = (self.start[s.index()], self.start[s.index() + 1]);
+        &self.props[a as usize..b as usize]
+    }
 }
 
 struct Builder {
@@ -112,6 +202,9 @@ impl EvalPlan {
             .map(|x| b.opt(x.visibility.as_ref()))
             .collect();
         EvalPlan {
+            prompts: PropLists::build(m, |p| p.text.is_some()),
+            defaults: PropLists::build(m, |p| p.kind == PropKind::Default),
+            ranges: PropLists::build(m, |p| p.kind == PropKind::Range),
             nodes: b.nodes,
             prop_visible,
             prop_expr,
@@ -120,7 +213,19 @@ impl EvalPlan {
             implied,
             menu_visibility,
             shape: shape(m),
+            versions: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The release-dependent initial state, computed on first use.
+    pub(crate) fn version_data(&self, m: &Model, v: KernelVersion) -> Arc<VersionData> {
+        let mut cache = self.versions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, d)) = cache.iter().find(|(cv, _)| *cv == v) {
+            return Arc::clone(d);
+        }
+        let d = Arc::new(VersionData::new(m, v));
+        cache.push((v, Arc::clone(&d)));
+        d
     }
 
     /// Whether the plan was built from a model of this shape.

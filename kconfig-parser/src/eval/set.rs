@@ -12,7 +12,7 @@ impl Config<'_> {
     /// `sym_clear_all_valid`: every value will be recomputed; the modules symbol first.
     pub fn sym_clear_all_valid(&mut self) {
         for i in self.table_symbols() {
-            self.syms[i as usize].flags &= !flags::VALID;
+            self.sflags[i as usize] &= !flags::VALID;
         }
         self.invalidate_exprs();
         self.conf_set_changed(true);
@@ -50,10 +50,11 @@ impl Config<'_> {
             if !self.sym_tristate_within_range(s, val) {
                 return false;
             }
-            let st = &mut self.syms[s.index()];
-            if st.flags & flags::DEF_USER == 0 || st.def[0].tri != val {
-                st.def[0].tri = val;
-                st.flags |= flags::DEF_USER;
+            if self.sflags[s.index()] & flags::DEF_USER == 0
+                || self.syms[s.index()].def[0].tri != val
+            {
+                self.syms[s.index()].def[0].tri = val;
+                self.sflags[s.index()] |= flags::DEF_USER;
             }
             if oldval != val {
                 self.sym_clear_all_valid();
@@ -72,7 +73,7 @@ impl Config<'_> {
                 self.set_flags(cs, flags::DEF_USER);
                 for &member in self.choice_list(cs) {
                     if self.syms[member.index()].visible != Tristate::No {
-                        self.syms[member.index()].flags |= flags::DEF_USER;
+                        self.sflags[member.index()] |= flags::DEF_USER;
                     }
                 }
             }

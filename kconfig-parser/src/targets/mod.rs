@@ -10,6 +10,7 @@
 //! from a fresh [`Config`], as each conf process does.
 
 mod allconfig;
+mod fragment;
 mod merge;
 mod newconfig;
 pub mod rand;
@@ -40,6 +41,9 @@ pub enum TargetError {
     /// `KCONFIG_PROBABILITY` is not `N`, `N:N` or `N:N:N` with values 0..=100.
     #[error("KCONFIG_PROBABILITY: Numerical result out of range ('{0}')")]
     Probability(String),
+    /// `make NAME.config` with no such fragment for the architecture (make stops).
+    #[error("{0} fragment does not exist on this architecture (no kernel/configs/{0} or arch/{1}/configs/{0})")]
+    NoFragment(String, String),
     /// Reading or writing a file failed.
     #[error(transparent)]
     Conf(#[from] ConfError),
@@ -67,6 +71,9 @@ pub enum Target {
     Mod2NoConfig,
     /// `tinyconfig` (three steps, as scripts/kconfig/Makefile runs them).
     TinyConfig,
+    /// `NAME.config` (`%.config`): merge_config.sh of kernel/configs/NAME and
+    /// arch/$SRCARCH/configs/NAME into the configuration, then olddefconfig.
+    Fragment(String),
 }
 
 impl Target {
@@ -103,6 +110,7 @@ impl Target {
             Target::Mod2YesConfig => "mod2yesconfig",
             Target::Mod2NoConfig => "mod2noconfig",
             Target::TinyConfig => "tinyconfig",
+            Target::Fragment(_) => "%.config",
         }
     }
 }
@@ -127,6 +135,9 @@ impl Target {
         }
         if name.ends_with("_defconfig") {
             return Ok(Target::DefConfig(file(name)));
+        }
+        if name.ends_with(".config") {
+            return Ok(Target::Fragment(name.to_string()));
         }
         name.parse()
     }
@@ -232,11 +243,14 @@ pub fn run_target(
     target: &Target,
     opts: &TargetOptions,
 ) -> Result<TargetRun, TargetError> {
-    if *target == Target::TinyConfig {
+    if matches!(target, Target::TinyConfig | Target::Fragment(_)) {
         let mut opts = opts.clone();
         opts.plan
             .get_or_insert_with(|| Arc::new(EvalPlan::new(model)));
-        return run_tinyconfig(model, version, env, &opts);
+        return match target {
+            Target::Fragment(name) => fragment::run_fragment(model, version, env, name, &opts),
+            _ => fragment::run_tinyconfig(model, version, env, &opts),
+        };
     }
     let mut run = TargetRun {
         messages: opts.parse_messages.clone(),
@@ -345,7 +359,10 @@ fn conf_main(
             check_conf(cfg, root, &mut out);
             cfg.stdout(out);
         }
-        Target::OldDefConfig | Target::SaveDefConfig(_) | Target::TinyConfig => {}
+        Target::OldDefConfig
+        | Target::SaveDefConfig(_)
+        | Target::TinyConfig
+        | Target::Fragment(_) => {}
     }
     for s in &opts.settings {
         if let Err(f) = apply_setting(cfg, s) {
@@ -424,88 +441,6 @@ fn read_allconfig(
         return Ok(Some(1));
     }
     Ok(None)
-}
-
-/// tinyconfig as scripts/kconfig/Makefile runs it: `KCONFIG_ALLCONFIG=kernel/configs/
-/// tiny-base.config make allnoconfig`, then `make tiny.config`: merge_config.sh of
-/// kernel/configs/tiny.config and arch/$SRCARCH/configs/tiny.config into `KCONFIG_CONFIG`
-/// (starting from `.config` in 6.1, `$KCONFIG_CONFIG` since), then `make olddefconfig`.
-fn run_tinyconfig(
-    model: &Model,
-    version: KernelVersion,
-    env: &mut ConfEnv,
-    opts: &TargetOptions,
-) -> Result<TargetRun, TargetError> {
-    let mut step_env = env.clone();
-    step_env.set("KCONFIG_ALLCONFIG", "kernel/configs/tiny-base.config");
-    let first = run_target(
-        model,
-        version,
-        &mut step_env,
-        &Target::AllNoConfig,
-        &TargetOptions::default(),
-    )?;
-    env.overlay = step_env.overlay;
-    let mut run = TargetRun {
-        messages: first.messages,
-        ..TargetRun::default()
-    };
-    if first.exit_code != 0 {
-        run.exit_code = first.exit_code;
-        return Ok(run);
-    }
-    let srctree = env.get("srctree").unwrap_or(".").to_string();
-    let srcarch = env.get("SRCARCH").unwrap_or("").to_string();
-    let mut fragments = Vec::new();
-    for f in [
-        format!("{srctree}/kernel/configs/tiny.config"),
-        format!("{srctree}/arch/{srcarch}/configs/tiny.config"),
-    ] {
-        if let Some(d) = env.read_file(&env.path(&f))? {
-            fragments.push((f, String::from_utf8_lossy(&d).into_owned()));
-        }
-    }
-    let output_name = env.configname().to_string();
-    // 6.1's Makefile merges into `.config` whatever KCONFIG_CONFIG says; later ones into
-    // $(KCONFIG_CONFIG). Read which from the tree.
-    let makefile = env
-        .read_file(&env.path(&format!("{srctree}/scripts/kconfig/Makefile")))?
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    let base_name = if makefile.contains("merge_config.sh -m $(KCONFIG_CONFIG)") {
-        output_name.clone()
-    } else {
-        ".config".to_string()
-    };
-    let mut messages = Vec::new();
-    let base = match env.read_file(&env.path(&base_name))? {
-        Some(b) => String::from_utf8_lossy(&b).into_owned(),
-        None => {
-            messages.push(Output::Stderr(format!(
-                "The base file '{base_name}' does not exist. Creating one...\n"
-            )));
-            let p = env.path(&base_name);
-            env.write_file(&p, b"")?;
-            String::new()
-        }
-    };
-    let prefix = env.get("CONFIG_").unwrap_or("CONFIG_").to_string();
-    let merged = merge_config(&base_name, &base, &fragments, &output_name, &prefix);
-    // Later Makefiles run the script through kbuild's `cmd`, which sinks stdout under -s.
-    let sunk = env.silent && makefile.contains("$(call cmd,merge_fragments)");
-    if !sunk {
-        messages.push(Output::Stdout(merged.stdout));
-    }
-    run.messages.extend(messages);
-    let out_path = env.path(&output_name);
-    env.write_file(&out_path, merged.config.as_bytes())?;
-    let last = run_target(model, version, env, &Target::OldDefConfig, opts)?;
-    run.messages.extend(last.messages);
-    run.config = last.config;
-    run.exit_code = last.exit_code;
-    run.set_failures = last.set_failures;
-    run.unknown_symbols = last.unknown_symbols;
-    Ok(run)
 }
 
 #[cfg(test)]
