@@ -1,27 +1,13 @@
 //! Criterion benchmarks of the Kconfig front end on the real x86 6.1 tree: a warm load
 //! (shell answers cached, as every load after the first), the lexer alone, and the parse alone.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kconfig_parser::loader::{load_tree, LoadOptions};
 
-fn tree(version: &str) -> PathBuf {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/kernel-tree.sh");
-    let out = Command::new(script)
-        .arg(version)
-        .output()
-        .expect("run scripts/kernel-tree.sh");
-    assert!(
-        out.status.success(),
-        "scripts/kernel-tree.sh {version} failed"
-    );
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
 fn bench_load(c: &mut Criterion) {
-    let tree = tree("6.1");
+    let tree = support::tree("6.1");
     let opts = LoadOptions {
         arch: Some("x86_64".into()),
         ..Default::default()

@@ -27,6 +27,18 @@ enum Command {
     Conformance(cmd::conformance::Args),
     /// Print the environment kbuild gives the tree's conf (NAME=VALUE lines).
     Env(cmd::env::Args),
+    /// What changed between two configs (or a config carried to a new release), and why;
+    /// exits 1 on unapproved drift.
+    Drift(cmd::drift::Args),
+    /// The smallest valid config for a machine and its workloads, with a reason for every
+    /// option left on.
+    Minimize(cmd::minimize::Args),
+    /// List the hardware and workload profiles, or show one.
+    Profiles(cmd::profiles::Args),
+    /// Generate a fleet's configurations (machines × workloads) from a matrix, in parallel.
+    Generate(cmd::generate::Args),
+    /// Why a symbol has its value in a config, and what it would take to change it.
+    Explain(cmd::explain::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,8 +53,13 @@ fn main() -> ExitCode {
         Command::Parse(a) => cmd::parse::run(a),
         Command::Graph(a) => cmd::graph::run(a),
         Command::Env(a) => cmd::env::run(a),
+        Command::Drift(a) => cmd::drift::run(a),
         Command::Config(a) => cmd::config::run(a),
         Command::Conformance(a) => cmd::conformance::run(a),
+        Command::Minimize(a) => cmd::minimize::run(a),
+        Command::Profiles(a) => cmd::profiles::run(a),
+        Command::Generate(a) => cmd::generate::run(a),
+        Command::Explain(a) => cmd::explain::run(a),
     };
     match result {
         Ok(code) => code,

@@ -2,9 +2,14 @@
 
 pub mod config;
 pub mod conformance;
+pub mod drift;
 pub mod env;
+pub mod explain;
+pub mod generate;
 pub mod graph;
+pub mod minimize;
 pub mod parse;
+pub mod profiles;
 
 use std::path::PathBuf;
 

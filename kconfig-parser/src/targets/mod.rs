@@ -364,10 +364,21 @@ fn conf_main(
         | Target::TinyConfig
         | Target::Fragment(_) => {}
     }
-    for s in &opts.settings {
-        if let Err(f) = apply_setting(cfg, s) {
-            run.set_failures.push(f);
+    // A value may only take effect once another one is set (a dependency given after the
+    // symbol that needs it): settings that fail are tried again while others succeed.
+    let mut pending: Vec<&Setting> = opts.settings.iter().collect();
+    loop {
+        let mut failed = Vec::new();
+        for s in &pending {
+            if let Err(f) = apply_setting(cfg, s) {
+                failed.push((*s, f));
+            }
         }
+        if failed.is_empty() || failed.len() == pending.len() {
+            run.set_failures.extend(failed.into_iter().map(|(_, f)| f));
+            break;
+        }
+        pending = failed.into_iter().map(|(s, _)| s).collect();
     }
     if cfg.sym_warnings() > 0 && werror {
         return Ok(1);
