@@ -468,6 +468,16 @@ impl Model {
             .filter(move |p| self.prop(*p).kind == kind)
     }
 
+    /// The prompts of a symbol: `prompt` (and type) prompts, and the prompt of a `menuconfig`
+    /// entry, which the parser turns into P_MENU as parser.y does.
+    pub fn prompts_of(&self, sym: SymbolId) -> impl Iterator<Item = PropId> + '_ {
+        self.sym(sym)
+            .props
+            .iter()
+            .copied()
+            .filter(move |p| matches!(self.prop(*p).kind, PropKind::Prompt | PropKind::Menu))
+    }
+
     /// `sym_get_choice_prop`: the P_CHOICE property of a choice or choice value.
     pub fn choice_prop(&self, sym: SymbolId) -> Option<PropId> {
         self.props_of(sym, PropKind::Choice).next()

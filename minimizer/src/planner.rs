@@ -434,11 +434,7 @@ impl<'c, 'm, P: Preference> Planner<'c, 'm, P> {
 
 /// The prompts of a symbol: `prompt`/type prompts, and a `menuconfig`'s prompt (P_MENU).
 pub fn prompts(m: &Model, s: SymbolId) -> impl Iterator<Item = PropId> + '_ {
-    m.sym(s)
-        .props
-        .iter()
-        .copied()
-        .filter(|p| matches!(m.prop(*p).kind, PropKind::Prompt | PropKind::Menu))
+    m.prompts_of(s)
 }
 
 /// An expression with the current value of each symbol (`A [=y] && B [=n]`).
