@@ -32,7 +32,7 @@ for t in make gcc flex bison bc; do command -v $t >/dev/null || need+=($t); done
 if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     as_root apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >&2
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
 
 tree="$("$here/scripts/kernel-tree.sh" "$version")"
@@ -122,7 +122,7 @@ if [ -n "$pkg" ]; then
 fi
 
 echo "boot test: PASS ($marker seen on ttyS0, root on NVMe)"
-echo "  kernel:   $(grep -m1 'Linux version' "$work/console.log" | tr -d '\r' | cut -c1-100)"
+echo "  kernel:   $(grep -a -o -m1 'Linux version [^(]*' "$work/console.log" | tr -d '\r')"
 echo "  config:   $enabled options enabled (ec2-nitro-x86_64 + minimal-server)"
 echo "  bzImage:  $bz_size bytes, built in ${build_s}s on $(nproc) cores"
 echo "  boot:     ${boot_s}s to the marker and power-off under TCG"
