@@ -39,6 +39,8 @@ enum Command {
     Generate(cmd::generate::Args),
     /// Why a symbol has its value in a config, and what it would take to change it.
     Explain(cmd::explain::Args),
+    /// Livepatch tools: `diff` compares an original and a patched object file.
+    Livepatch(cmd::livepatch::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Profiles(a) => cmd::profiles::run(a),
         Command::Generate(a) => cmd::generate::run(a),
         Command::Explain(a) => cmd::explain::run(a),
+        Command::Livepatch(a) => cmd::livepatch::run(a),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod env;
 pub mod explain;
 pub mod generate;
 pub mod graph;
+pub mod livepatch;
 pub mod minimize;
 pub mod parse;
 pub mod profiles;

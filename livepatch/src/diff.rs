@@ -1,0 +1,318 @@
+//! Change detection between an original and a patched object, and the refusals for changes
+//! a livepatch cannot carry. Code is compared with relocation fields masked out, and the
+//! relocations themselves by what they refer to (see [`crate::reference`]), so that code that
+//! only moved compares equal.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::correlate::{base_name, is_special_static, Keys};
+use crate::elf::{Object, SymKind, Symbol, SHF_STRINGS, SHT_GROUP};
+use crate::reference::{describe, resolve_target, width, R_X86_64_PC32, R_X86_64_PLT32};
+
+/// A change that cannot be livepatched, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The symbol (or section group signature) concerned.
+    pub symbol: String,
+    /// The section it lives in.
+    pub section: String,
+    /// Why the change cannot be patched.
+    pub reason: String,
+}
+
+/// What differs between the two objects.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Functions present in both whose code or references changed (patched names).
+    pub changed_functions: Vec<String>,
+    /// Functions only in the patched object.
+    pub new_functions: Vec<String>,
+    /// The sections of the patched object a livepatch module would include.
+    pub included_sections: Vec<String>,
+    /// Changes that cannot be livepatched.
+    pub refusals: Vec<Refusal>,
+}
+
+/// The verdict on a diff, as the CLI's exit status reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Something changed and a livepatch can carry all of it.
+    Patchable,
+    /// Something changed that a livepatch cannot carry.
+    Refused,
+    /// Nothing that matters changed.
+    NoChange,
+}
+
+impl Report {
+    /// The verdict.
+    pub fn outcome(&self) -> Outcome {
+        if !self.refusals.is_empty() {
+            Outcome::Refused
+        } else if self.changed_functions.is_empty() && self.new_functions.is_empty() {
+            Outcome::NoChange
+        } else {
+            Outcome::Patchable
+        }
+    }
+}
+
+/// Sections that are regenerated or carry no program semantics, and are never compared.
+fn ignored_section(name: &str) -> bool {
+    matches!(
+        name,
+        "__mcount_loc"
+            | "__patchable_function_entries"
+            | ".eh_frame"
+            | ".comment"
+            | ".symtab"
+            | ".strtab"
+            | ".shstrtab"
+            | ".group"
+    ) || name.starts_with(".note")
+        || name.starts_with(".debug")
+        || name.starts_with(".rela")
+        || name.is_empty()
+}
+
+/// The comparable content of a symbol's bytes: the bytes with relocated fields zeroed, and
+/// the relocations described relative to the symbol's start.
+#[derive(Debug, PartialEq, Eq)]
+struct Body {
+    size: u64,
+    bytes: Vec<u8>,
+    relocs: Vec<(u64, String)>,
+}
+
+/// The body of the byte range `[start, start+size)` of a section.
+fn body_of(obj: &Object, keys: &Keys, section: usize, start: u64, size: u64) -> Body {
+    let Some(sec) = obj.sections.get(section) else {
+        return Body {
+            size,
+            bytes: Vec::new(),
+            relocs: Vec::new(),
+        };
+    };
+    let lo = usize::try_from(start)
+        .unwrap_or(usize::MAX)
+        .min(sec.data.len());
+    let hi = usize::try_from(start.saturating_add(size))
+        .unwrap_or(usize::MAX)
+        .min(sec.data.len());
+    let mut bytes = sec.data[lo..hi.max(lo)].to_vec();
+    let mut relocs = Vec::new();
+    for r in &sec.relocs {
+        if r.offset < start || r.offset >= start.saturating_add(size) {
+            continue;
+        }
+        let rel = r.offset - start;
+        let from = usize::try_from(rel).unwrap_or(usize::MAX).min(bytes.len());
+        let to = from.saturating_add(width(r.kind)).min(bytes.len());
+        bytes[from..to].fill(0);
+        relocs.push((rel, describe(obj, keys, r)));
+    }
+    Body {
+        size,
+        bytes,
+        relocs,
+    }
+}
+
+fn symbol_body(obj: &Object, keys: &Keys, sym: &Symbol) -> Body {
+    match sym.section {
+        Some(s) => body_of(obj, keys, s, sym.value, sym.size),
+        None => Body {
+            size: sym.size,
+            bytes: Vec::new(),
+            relocs: Vec::new(),
+        },
+    }
+}
+
+fn section_name(obj: &Object, sym: &Symbol) -> String {
+    sym.section
+        .and_then(|i| obj.sections.get(i))
+        .map(|s| s.name.clone())
+        .unwrap_or_default()
+}
+
+/// Whether the function starts with `call __fentry__` (gcc -pg -mfentry): its first
+/// relocation is a PLT32/PC32 to `__fentry__` at offset 1 (the kernel's -fno-pic), or a
+/// GOTPCRELX at offset 2 (`call *__fentry__@GOTPCREL(%rip)`, a PIE-default compiler).
+fn has_fentry(obj: &Object, sym: &Symbol) -> bool {
+    let Some(sec) = sym.section.and_then(|i| obj.sections.get(i)) else {
+        return false;
+    };
+    sec.relocs
+        .iter()
+        .find(|r| r.offset >= sym.value && r.offset < sym.value + sym.size.max(1))
+        .is_some_and(|r| {
+            r.offset - sym.value <= 2
+                && matches!(r.kind, R_X86_64_PLT32 | R_X86_64_PC32 | 9 | 41)
+                && obj
+                    .symbols
+                    .get(r.symbol)
+                    .is_some_and(|t| t.name == "__fentry__")
+        })
+}
+
+/// Whether a defined symbol takes part in the diff.
+fn considered(obj: &Object, sym: &Symbol) -> bool {
+    sym.section
+        .and_then(|i| obj.sections.get(i))
+        .is_some_and(|s| !ignored_section(&s.name))
+}
+
+fn is_string_section(obj: &Object, sym: &Symbol) -> bool {
+    sym.section
+        .and_then(|i| obj.sections.get(i))
+        .is_some_and(|s| s.flags & SHF_STRINGS != 0 || s.name.starts_with(".rodata.str"))
+}
+
+/// Diffs an original and a patched object built from the same source file.
+pub fn diff(orig: &Object, patched: &Object) -> Report {
+    let okeys = Keys::of(orig);
+    let pkeys = Keys::of(patched);
+    let oindex = okeys.index();
+    let mut report = Report::default();
+    let mut included = BTreeSet::new();
+    let counterpart = |i: usize, kind: SymKind| -> Option<usize> {
+        let k = pkeys.keys.get(i)?.as_deref()?;
+        let o = *oindex.get(k)?;
+        (orig.symbols[o].kind == kind && orig.symbols[o].section.is_some()).then_some(o)
+    };
+    let mut touched = Vec::new();
+    for (i, sym) in patched.symbols.iter().enumerate() {
+        if !considered(patched, sym) {
+            continue;
+        }
+        match sym.kind {
+            SymKind::Func => {
+                let section = section_name(patched, sym);
+                let Some(o) = counterpart(i, SymKind::Func) else {
+                    report.new_functions.push(sym.name.clone());
+                    touched.push(i);
+                    continue;
+                };
+                let osym = &orig.symbols[o];
+                if symbol_body(orig, &okeys, osym) == symbol_body(patched, &pkeys, sym) {
+                    continue;
+                }
+                if section.starts_with(".init.text") || section.starts_with(".init.") {
+                    report.refusals.push(Refusal {
+                        symbol: sym.name.clone(),
+                        section,
+                        reason: "changed __init code: init functions have run and been freed; a livepatch cannot replace them".into(),
+                    });
+                } else if !base_name(&sym.name).ends_with(".cold") && !has_fentry(patched, sym) {
+                    report.refusals.push(Refusal {
+                        symbol: sym.name.clone(),
+                        section,
+                        reason: "changed function has no __fentry__ call at its entry (built without -pg -mfentry or marked notrace), so ftrace cannot redirect it".into(),
+                    });
+                } else {
+                    report.changed_functions.push(sym.name.clone());
+                    touched.push(i);
+                }
+            }
+            SymKind::Object => {
+                if is_string_section(patched, sym) || is_special_static(&base_name(&sym.name)) {
+                    continue;
+                }
+                let Some(o) = counterpart(i, SymKind::Object) else {
+                    continue;
+                };
+                let osym = &orig.symbols[o];
+                let (ob, pb) = (
+                    symbol_body(orig, &okeys, osym),
+                    symbol_body(patched, &pkeys, sym),
+                );
+                if ob != pb {
+                    let what = if ob.size != pb.size {
+                        format!("size changed from {} to {} bytes", ob.size, pb.size)
+                    } else {
+                        "contents changed".to_string()
+                    };
+                    report.refusals.push(Refusal {
+                        symbol: sym.name.clone(),
+                        section: section_name(patched, sym),
+                        reason: format!("changed data: {what}; a livepatch replaces code, not the data the running kernel already holds"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    diff_groups(orig, &okeys, patched, &pkeys, &mut report);
+    for &i in &touched {
+        let sym = &patched.symbols[i];
+        included.insert(section_name(patched, sym));
+        let Some(sec) = sym.section.and_then(|s| patched.sections.get(s)) else {
+            continue;
+        };
+        for r in sec
+            .relocs
+            .iter()
+            .filter(|r| r.offset >= sym.value && r.offset < sym.value + sym.size.max(1))
+        {
+            let Some((t, _)) = resolve_target(patched, r).or(Some((r.symbol, 0))) else {
+                continue;
+            };
+            let tsym = &patched.symbols[t];
+            let Some(tsec) = tsym.section.and_then(|s| patched.sections.get(s)) else {
+                continue;
+            };
+            let new = tsym.kind == SymKind::Object && counterpart(t, SymKind::Object).is_none();
+            let strings = tsec.flags & SHF_STRINGS != 0 || tsec.name.starts_with(".rodata.str");
+            if (new || strings) && !ignored_section(&tsec.name) {
+                included.insert(tsec.name.clone());
+            }
+        }
+    }
+    report.included_sections = included.into_iter().collect();
+    report
+}
+
+/// Refuses changed section groups: a group (COMDAT) is shared with other objects at link
+/// time, so its members cannot change in one of them.
+fn diff_groups(orig: &Object, okeys: &Keys, patched: &Object, pkeys: &Keys, report: &mut Report) {
+    let groups = |obj: &Object, keys: &Keys| -> HashMap<String, usize> {
+        obj.sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == SHT_GROUP)
+            .filter_map(|(i, s)| {
+                let sig = s.group_signature?;
+                Some((keys.keys.get(sig)?.clone()?, i))
+            })
+            .collect()
+    };
+    let ogroups = groups(orig, okeys);
+    for (sig, pi) in groups(patched, pkeys) {
+        let Some(&oi) = ogroups.get(&sig) else {
+            continue;
+        };
+        let members = |obj: &Object, keys: &Keys, g: usize| -> Vec<(String, Body)> {
+            obj.sections[g]
+                .group_members
+                .iter()
+                .filter_map(|&m| {
+                    let s = obj.sections.get(m)?;
+                    if s.name.starts_with(".rela") {
+                        return None;
+                    }
+                    Some((base_name(&s.name), body_of(obj, keys, m, 0, s.size)))
+                })
+                .collect()
+        };
+        if members(orig, okeys, oi) != members(patched, pkeys, pi) {
+            report.refusals.push(Refusal {
+                symbol: sig.clone(),
+                section: patched.sections[pi].name.clone(),
+                reason: "changed section group: its members are shared (COMDAT) with other objects at link time".into(),
+            });
+        }
+    }
+}

@@ -1,0 +1,4 @@
+extern int sink(int);
+int other(int x) { return x + 2; }
+static __attribute__((noinline)) int helper(int x) { return sink(x) * 5; }
+int caller(int x) { return helper(x) + 1; }

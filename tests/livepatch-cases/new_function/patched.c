@@ -1,0 +1,2 @@
+int g(int x) { return x * 7; }
+int f(int x) { return g(x) + 1; }

@@ -1,0 +1,1 @@
+__attribute__((no_instrument_function)) int raw(int x) { return x + 1; }

@@ -1,0 +1,2 @@
+extern int puts(const char *);
+void hello(void) { puts("hello world"); }

@@ -1,0 +1,2 @@
+int f(int x) { return x + 1; }
+int h(int x) { return x - 1; }

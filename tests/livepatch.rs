@@ -1,0 +1,194 @@
+//! `ktailor livepatch diff` on object pairs compiled at test time from tests/livepatch-cases/
+//! with the machine's gcc, as kbuild compiles a livepatchable kernel.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const CFLAGS: &[&str] = &[
+    "-c",
+    "-O2",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-pg",
+    "-mfentry",
+    "-mrecord-mcount",
+];
+
+fn out_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("livepatch-cases");
+    std::fs::create_dir_all(&d).expect("create test output dir");
+    d
+}
+
+fn compile(case: &str, which: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/livepatch-cases")
+        .join(case)
+        .join(format!("{which}.c"));
+    let obj = out_dir().join(format!("{case}-{which}.o"));
+    let st = Command::new("gcc")
+        .args(CFLAGS)
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj)
+        .status()
+        .expect("run gcc");
+    assert!(st.success(), "gcc failed on {}", src.display());
+    obj
+}
+
+fn run(orig: &Path, patched: &Path) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ktailor"))
+        .args(["livepatch", "diff", "--json"])
+        .arg(orig)
+        .arg(patched)
+        .output()
+        .expect("run ktailor");
+    let code = out.status.code().expect("exit code");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (code, json)
+}
+
+fn case(name: &str) -> (i32, Value) {
+    run(&compile(name, "orig"), &compile(name, "patched"))
+}
+
+fn names(v: &Value, field: &str) -> Vec<String> {
+    v[field]
+        .as_array()
+        .expect(field)
+        .iter()
+        .map(|x| x.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn changed_function() {
+    let (code, v) = case("changed");
+    assert_eq!(code, 0);
+    assert_eq!(names(&v, "changed_functions"), ["f"]);
+    assert!(names(&v, "included_sections").contains(&".text.f".to_string()));
+}
+
+#[test]
+fn new_function() {
+    let (code, v) = case("new_function");
+    assert_eq!(code, 0);
+    assert_eq!(names(&v, "new_functions"), ["g"]);
+    assert_eq!(names(&v, "changed_functions"), ["f"]);
+}
+
+#[test]
+fn unchanged_pair_exits_3() {
+    let (code, v) = case("unchanged");
+    assert_eq!(code, 3);
+    assert!(names(&v, "changed_functions").is_empty());
+}
+
+#[test]
+fn moved_helper_is_no_change() {
+    assert_eq!(case("helper_moved").0, 3);
+}
+
+#[test]
+fn constprop_clone_is_correlated() {
+    let (code, v) = case("clone");
+    assert_eq!(code, 0);
+    let changed = names(&v, "changed_functions");
+    assert_eq!(changed.len(), 1, "{v}");
+    assert!(
+        changed[0].starts_with("scale.constprop") || changed[0].starts_with("scale.isra"),
+        "{v}"
+    );
+    assert!(names(&v, "new_functions").is_empty(), "{v}");
+}
+
+#[test]
+fn renumbered_static_local_pairs() {
+    let (code, v) = case("static_local");
+    assert_eq!(code, 0);
+    assert_eq!(names(&v, "new_functions"), ["z"]);
+    assert!(names(&v, "changed_functions").is_empty(), "{v}");
+    assert!(
+        v["refusals"].as_array().is_some_and(|r| r.is_empty()),
+        "{v}"
+    );
+}
+
+fn refusal(v: &Value) -> (String, String, String) {
+    let r = &v["refusals"][0];
+    let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+    (s("symbol"), s("section"), s("reason"))
+}
+
+#[test]
+fn changed_data_is_refused() {
+    let (code, v) = case("data");
+    assert_eq!(code, 2);
+    let (sym, sec, why) = refusal(&v);
+    assert_eq!((sym.as_str(), sec.as_str()), ("table", ".data.table"));
+    assert!(why.contains("changed data"), "{why}");
+}
+
+#[test]
+fn changed_init_code_is_refused() {
+    let (code, v) = case("init");
+    assert_eq!(code, 2);
+    let (sym, sec, why) = refusal(&v);
+    assert_eq!((sym.as_str(), sec.as_str()), ("setup", ".init.text"));
+    assert!(why.contains("__init"), "{why}");
+}
+
+#[test]
+fn function_without_fentry_is_refused() {
+    let (code, v) = case("no_fentry");
+    assert_eq!(code, 2);
+    let (sym, _, why) = refusal(&v);
+    assert_eq!(sym, "raw");
+    assert!(why.contains("__fentry__"), "{why}");
+}
+
+#[test]
+fn moved_string_literal_is_no_change_to_its_user() {
+    let (code, v) = case("string_moved");
+    assert_eq!(code, 0);
+    assert_eq!(names(&v, "new_functions"), ["early"]);
+    assert!(names(&v, "changed_functions").is_empty(), "{v}");
+}
+
+fn expect_error(orig: &Path, fragment: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ktailor"))
+        .args(["livepatch", "diff"])
+        .arg(orig)
+        .arg(orig)
+        .output()
+        .expect("run ktailor");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(fragment), "{err}");
+}
+
+#[test]
+fn bad_inputs_exit_1() {
+    let good = compile("changed", "orig");
+    let bytes = std::fs::read(&good).expect("read object");
+    let truncated = out_dir().join("truncated.o");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
+    expect_error(&truncated, "truncated");
+    let text = out_dir().join("not-elf.o");
+    std::fs::write(&text, "int main;\n").expect("write");
+    expect_error(&text, "not an ELF file");
+    let exe = out_dir().join("a.out");
+    let src = out_dir().join("main.c");
+    std::fs::write(&src, "int main(void) { return 0; }\n").expect("write");
+    let st = Command::new("gcc")
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    expect_error(&exe, "not a relocatable object");
+}
