@@ -3,24 +3,12 @@
 //! of two trees, and an upgrade where NEW is computed by olddefconfig. Each run evaluates
 //! the configurations, diffs them and explains every change.
 
-use std::path::PathBuf;
 use std::process::Command;
+
+mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use minimizer::drift::{drift, load_tree, ConfigFile, Tree};
-
-fn tree(version: &str) -> PathBuf {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/kernel-tree.sh");
-    let out = Command::new(script)
-        .arg(version)
-        .output()
-        .expect("run scripts/kernel-tree.sh");
-    assert!(
-        out.status.success(),
-        "scripts/kernel-tree.sh {version} failed"
-    );
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
 
 /// A Debian configuration of linux-config-6.1 (`xz -dc`).
 fn debian(flavour: &str) -> ConfigFile {
@@ -38,7 +26,7 @@ fn debian(flavour: &str) -> ConfigFile {
 }
 
 fn bench_drift(c: &mut Criterion) {
-    let (t61, t612) = (tree("6.1"), tree("6.12"));
+    let (t61, t612) = (support::tree("6.1"), support::tree("6.12"));
     let a = load_tree(&t61, Some("x86_64"), false).expect("load 6.1");
     let b = load_tree(&t612, Some("x86_64"), false).expect("load 6.12");
     let (ta, tb) = (Tree::new(&a), Tree::new(&b));

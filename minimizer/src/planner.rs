@@ -128,6 +128,18 @@ impl<'c, 'm, P: Preference> Planner<'c, 'm, P> {
     /// The routes that give `s` the value `want`, cheapest first; empty when there is none.
     pub fn routes(&mut self, s: SymbolId, want: Want) -> Vec<(f64, Plan)> {
         let want = self.normalize(s, want);
+        let mut costed: Vec<(f64, Plan)> = self
+            .alternatives(s, want)
+            .into_iter()
+            .map(|p| (self.plan_cost(&p), p))
+            .filter(|(c, _)| c.is_finite())
+            .collect();
+        costed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        costed
+    }
+
+    /// Every route Kconfig offers `s` to meet a (normalized) goal, with the goals each needs.
+    fn alternatives(&mut self, s: SymbolId, want: Want) -> Vec<Plan> {
         let m = self.cfg.model();
         let sym = m.sym(s);
         let mut out = Vec::new();
@@ -199,13 +211,7 @@ impl<'c, 'm, P: Preference> Planner<'c, 'm, P> {
                 });
             }
         }
-        let mut costed: Vec<(f64, Plan)> = out
-            .into_iter()
-            .map(|p| (self.plan_cost(&p), p))
-            .filter(|(c, _)| c.is_finite())
-            .collect();
-        costed.sort_by(|a, b| a.0.total_cmp(&b.0));
-        costed
+        out
     }
 
     fn plan_cost(&mut self, p: &Plan) -> f64 {
@@ -241,45 +247,11 @@ impl<'c, 'm, P: Preference> Planner<'c, 'm, P> {
         self.active.push(s);
         let want = self.normalize(s, want);
         let best = {
-            let m = self.cfg.model();
-            let sym = m.sym(s);
-            let mut alts: Vec<Vec<Step>> = Vec::new();
-            match want {
-                Want::AtLeast(w) => {
-                    for p in prompts(m, s) {
-                        if let Some(st) = self.need(m.prop(p).visible.as_ref(), w) {
-                            alts.push(st);
-                        }
-                    }
-                    if sym.rev_dep.is_some() {
-                        if let Some(st) = self.need(sym.rev_dep.as_ref(), w) {
-                            alts.push(st);
-                        }
-                    }
-                    if self.cfg.state(s).visible == Tristate::No {
-                        for p in sym.props.iter().copied() {
-                            let prop = m.prop(p);
-                            if prop.kind == PropKind::Default {
-                                if let (Some(mut a), Some(b)) = (
-                                    self.need(prop.expr.as_ref(), w),
-                                    self.need(prop.visible.as_ref(), w),
-                                ) {
-                                    a.extend(b);
-                                    alts.push(a);
-                                }
-                            }
-                        }
-                    }
-                }
-                Want::AtMost(w) => match &sym.rev_dep {
-                    None => alts.push(Vec::new()),
-                    Some(e) => {
-                        if let Some(st) = self.lower(Some(e), w) {
-                            alts.push(st);
-                        }
-                    }
-                },
-            }
+            let alts: Vec<Vec<Step>> = self
+                .alternatives(s, want)
+                .into_iter()
+                .map(|p| p.steps)
+                .collect();
             let mut best = f64::INFINITY;
             for alt in alts {
                 let mut c = own;
@@ -318,14 +290,7 @@ impl<'c, 'm, P: Preference> Planner<'c, 'm, P> {
             Expr::Or(a, b) => {
                 let x = self.need(Some(a), want);
                 let y = self.need(Some(b), want);
-                match (x, y) {
-                    (Some(x), Some(y)) => {
-                        let cx = self.steps_cost(&x);
-                        let cy = self.steps_cost(&y);
-                        Some(if cy < cx { y } else { x })
-                    }
-                    (x, y) => x.or(y),
-                }
+                self.cheaper(x, y)
             }
             Expr::Cmp(op, a, b) => self.need_cmp(*op, *a, *b, true),
             Expr::Range(..) | Expr::List(_) => None,
@@ -359,17 +324,23 @@ impl<'c, 'm, P: Preference> Planner<'c, 'm, P> {
             Expr::And(a, b) => {
                 let x = self.lower(Some(a), max);
                 let y = self.lower(Some(b), max);
-                match (x, y) {
-                    (Some(x), Some(y)) => {
-                        let cx = self.steps_cost(&x);
-                        let cy = self.steps_cost(&y);
-                        Some(if cy < cx { y } else { x })
-                    }
-                    (x, y) => x.or(y),
-                }
+                self.cheaper(x, y)
             }
             Expr::Cmp(op, a, b) => self.need_cmp(*op, *a, *b, false),
             Expr::Range(..) | Expr::List(_) => None,
+        }
+    }
+
+    /// Of two alternatives (either side of an `||` to raise, of an `&&` to lower), the one
+    /// with the fewer changes; the first on a tie.
+    fn cheaper(&mut self, x: Option<Vec<Step>>, y: Option<Vec<Step>>) -> Option<Vec<Step>> {
+        match (x, y) {
+            (Some(x), Some(y)) => {
+                let cx = self.steps_cost(&x);
+                let cy = self.steps_cost(&y);
+                Some(if cy < cx { y } else { x })
+            }
+            (x, y) => x.or(y),
         }
     }
 

@@ -535,7 +535,6 @@ pub(crate) fn sym_get_choice_menu(m: &Model, s: SymbolId) -> Option<MenuId> {
     m.sym(cs).is_choice().then_some(c)
 }
 
-#[cfg(test)]
-pub(crate) mod testkit;
+pub mod testkit;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-//! Models from Kconfig text, for the unit tests of the evaluator and the targets.
+//! Models from Kconfig text held in memory (no shell, no environment), for the unit tests of
+//! the evaluator, the targets and the crates built on them.
 
 use crate::expr_simplify::KernelVersion;
 use crate::files::MemoryFiles;
@@ -14,8 +15,9 @@ impl ShellOracle for NoShell {
     }
 }
 
-/// Parses and finalises a Kconfig text as conf_parse does.
-pub(crate) fn model(text: &str, v: KernelVersion) -> Model {
+/// Parses and finalises a Kconfig text as conf_parse does; panics on a syntax error (the
+/// texts are the tests' own).
+pub fn model(text: &str, v: KernelVersion) -> Model {
     let mut files = MemoryFiles::new();
     files.insert("Kconfig", text);
     let env = |_: &str| None;
