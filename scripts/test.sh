@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit tests, and the integration tests that load the real
-# 6.1 and 6.12 trees (provisioned by scripts/kernel-tree.sh) and compare with their own conf;
-# then the boot test of a minimized kernel (scripts/boot-test.sh).
+# 6.1 and 6.12 trees (provisioned by scripts/kernel-tree.sh) and compare with their own conf, and
+# build livepatch modules for Debian's cloud kernel (scripts/livepatch-target.sh); then the boot
+# test of a minimized kernel (scripts/boot-test.sh) and the livepatch end-to-end test, which loads
+# the modules into that kernel in QEMU (scripts/livepatch-e2e.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/kernel-tree.sh 6.1 >/dev/null
 scripts/kernel-tree.sh 6.12 >/dev/null
+scripts/livepatch-target.sh >/dev/null
 status=0
 cargo test --workspace --release --all-targets "$@" || status=$?
 
@@ -14,6 +17,7 @@ cargo test --workspace --release --all-targets "$@" || status=$?
 if [ "${CI:-}" = true ] || [ "${KTAILOR_SKIP_BOOT:-}" != 1 ]; then
     scripts/boot-test.sh || status=$?
 fi
+scripts/livepatch-e2e.sh || status=$?
 
 # The tests run Kconfig's commands and the trees' own conf, as root on the project's machines.
 # A conf run with KCONFIG_CONFIG=/dev/null (conf_write renames the file it replaces to NAME.old,

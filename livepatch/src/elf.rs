@@ -37,6 +37,10 @@ pub struct Section {
     pub flags: u64,
     /// `sh_size` (NOBITS sections have a size but no bytes).
     pub size: u64,
+    /// `sh_addralign`.
+    pub align: u64,
+    /// `sh_entsize`.
+    pub entsize: u64,
     /// The bytes (empty for NOBITS).
     pub data: Vec<u8>,
     /// RELA relocations applying to this section, sorted by offset.
@@ -198,6 +202,8 @@ impl Object {
                 kind: sh.sh_type,
                 flags: sh.sh_flags,
                 size: sh.sh_size,
+                align: sh.sh_addralign,
+                entsize: sh.sh_entsize,
                 data,
                 relocs: Vec::new(),
                 group_members: Vec::new(),
