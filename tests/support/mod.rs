@@ -280,3 +280,38 @@ pub fn first_difference(expected: &str, actual: &str) -> String {
         show(&a)
     )
 }
+
+/// The real kernel livepatches are built for: Debian's cloud-amd64 kernel of the linux-source-6.1
+/// version, from `scripts/livepatch-target.sh` (which installs what it needs and reads the
+/// kernel's kallsyms by booting it once in QEMU).
+pub struct LivepatchTarget {
+    pub config: PathBuf,
+    pub headers: PathBuf,
+    pub kallsyms: PathBuf,
+    pub vmlinuz: PathBuf,
+}
+
+/// Provisions the livepatch target; fails (never skips) when it cannot.
+pub fn livepatch_target() -> LivepatchTarget {
+    let out = Command::new(repo().join("scripts/livepatch-target.sh"))
+        .output()
+        .expect("run scripts/livepatch-target.sh");
+    assert!(
+        out.status.success(),
+        "scripts/livepatch-target.sh failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |key: &str| -> PathBuf {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| panic!("livepatch-target.sh printed no {key}"))
+    };
+    LivepatchTarget {
+        config: get("CONFIG"),
+        headers: get("HEADERS"),
+        kallsyms: get("KALLSYMS"),
+        vmlinuz: get("VMLINUZ"),
+    }
+}
