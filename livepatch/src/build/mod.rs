@@ -71,6 +71,8 @@ pub struct BuildSummary {
     pub timings: Vec<(&'static str, Duration)>,
     /// The build directory used.
     pub build_dir: PathBuf,
+    /// The original and patched objects compiled, as kept in the build's work directory.
+    pub objects: Vec<(PathBuf, PathBuf)>,
 }
 
 /// Why a build stopped.
@@ -412,5 +414,6 @@ pub fn build(
         cold,
         timings,
         build_dir: root,
+        objects: originals.into_iter().zip(patched).collect(),
     })
 }
