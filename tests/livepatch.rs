@@ -192,3 +192,76 @@ fn bad_inputs_exit_1() {
     assert!(st.success());
     expect_error(&exe, "not a relocatable object");
 }
+
+#[test]
+fn line_number_only_changes_are_not_changes() {
+    // f moved down two lines: only the __LINE__ arguments of might_sleep() and WARN changed.
+    let (code, v) = case("line_only");
+    assert_eq!(code, 3, "{v}");
+    // The same move with a real change in f is still a change.
+    let (code, v) = case("line_and_code");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(names(&v, "changed_functions"), ["f"]);
+}
+
+#[test]
+fn changed_section_group_is_refused() {
+    let (code, v) = case("group");
+    assert_eq!(code, 2, "{v}");
+    let refusals = v["refusals"].as_array().expect("refusals");
+    assert!(
+        refusals.iter().any(|r| r["symbol"] == "shared_table"
+            && r["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("changed section group")),
+        "{v}"
+    );
+}
+
+#[test]
+fn livepatch_object_carries_only_the_changed_functions_special_entries() {
+    use livepatch::extract::{extract, Target};
+    use livepatch::symbols::{Exports, SymbolMap};
+    use object::{Object as _, ObjectSection as _, ObjectSymbol as _, RelocationTarget};
+
+    let orig = livepatch::Object::read(&compile("special", "orig")).expect("orig");
+    let patched = livepatch::Object::read(&compile("special", "patched")).expect("patched");
+    let report = livepatch::diff(&orig, &patched);
+    assert_eq!(report.changed_functions, ["f"]);
+    let symbols = SymbolMap::parse(
+        Path::new("System.map"),
+        "ffffffff81000000 T g\nffffffff81000100 T f\n",
+    )
+    .expect("map");
+    let exports = Exports::from_names(["__fentry__".to_string()]);
+    let target = Target {
+        objname: "vmlinux",
+        symbols: &symbols,
+        exports: &exports,
+    };
+    let out = extract(&orig, &patched, &report, target, 0).expect("extract");
+    assert_eq!(out.funcs.len(), 1);
+    assert_eq!(out.funcs[0].old_name, "f");
+    let file = object::File::parse(&*out.bytes).expect("parse the livepatch object");
+    let ex = file
+        .section_by_name("__ex_table")
+        .expect("__ex_table carried");
+    assert_eq!(ex.size(), 12, "one 12-byte entry: f's");
+    let mut targets = Vec::new();
+    for (_, r) in ex.relocations() {
+        let RelocationTarget::Symbol(i) = r.target() else {
+            panic!("relocation without a symbol")
+        };
+        let sym = file.symbol_by_index(i).expect("symbol");
+        let sec = sym
+            .section_index()
+            .and_then(|s| file.section_by_index(s).ok());
+        targets.push(sec.and_then(|s| s.name().ok().map(str::to_string)));
+    }
+    assert_eq!(targets, [Some(".text.f".into()), Some(".text.f".into())]);
+    assert!(
+        file.section_by_name(".text.g").is_none(),
+        "g is not carried"
+    );
+}

@@ -120,6 +120,71 @@ fn body_of(obj: &Object, keys: &Keys, section: usize, start: u64, size: u64) -> 
     }
 }
 
+/// Kernel functions that macros call with `__LINE__` as an argument (might_sleep, WARN without
+/// `__bug_table`, lockdep's RCU checks): a patch that only moves code changes those constants.
+const LINE_MACRO_CALLEES: &[&str] = &[
+    "__might_sleep",
+    "___might_sleep",
+    "__might_resched",
+    "__might_fault",
+    "__cant_sleep",
+    "__cant_migrate",
+    "warn_slowpath_fmt",
+    "__warn_printk",
+    "lockdep_rcu_suspicious",
+];
+
+/// How far after a line-number immediate the call that takes it may be (it loads the other
+/// arguments in between).
+const LINE_CALL_WINDOW: usize = 48;
+
+/// Whether the two bodies differ only in 32-bit immediates moved into a register
+/// (`mov $imm32, %reg`, opcodes `b8`..`bf`, optionally REX.B-prefixed) that a call to one of
+/// [`LINE_MACRO_CALLEES`] follows closely: the `__LINE__` arguments of might_sleep() and WARN.
+fn only_line_numbers_differ(a: &Body, b: &Body) -> bool {
+    if a.size != b.size || a.bytes.len() != b.bytes.len() || a.relocs != b.relocs {
+        return false;
+    }
+    let calls: Vec<usize> = a
+        .relocs
+        .iter()
+        .filter(|(_, d)| {
+            LINE_MACRO_CALLEES
+                .iter()
+                .any(|c| d.contains(&format!("-> {c} ")))
+        })
+        .filter_map(|(o, _)| usize::try_from(*o).ok())
+        .collect();
+    if calls.is_empty() {
+        return false;
+    }
+    let (x, y) = (&a.bytes, &b.bytes);
+    let mut i = 0;
+    let mut differed = false;
+    while i < x.len() {
+        if x[i] == y[i] {
+            i += 1;
+            continue;
+        }
+        // The immediate [start, start + 4) that holds byte i, right after a mov opcode.
+        let Some(start) = (i.saturating_sub(3)..=i).find(|&s| {
+            s >= 1 && s + 4 <= x.len() && (0xb8..=0xbf).contains(&x[s - 1]) && x[s - 1] == y[s - 1]
+        }) else {
+            return false;
+        };
+        let end = start + 4;
+        if !calls
+            .iter()
+            .any(|&c| c >= end && c <= end + LINE_CALL_WINDOW)
+        {
+            return false;
+        }
+        differed = true;
+        i = end;
+    }
+    differed
+}
+
 fn symbol_body(obj: &Object, keys: &Keys, sym: &Symbol) -> Body {
     match sym.section {
         Some(s) => body_of(obj, keys, s, sym.value, sym.size),
@@ -197,7 +262,11 @@ pub fn diff(orig: &Object, patched: &Object) -> Report {
                     continue;
                 };
                 let osym = &orig.symbols[o];
-                if symbol_body(orig, &okeys, osym) == symbol_body(patched, &pkeys, sym) {
+                let (ob, pb) = (
+                    symbol_body(orig, &okeys, osym),
+                    symbol_body(patched, &pkeys, sym),
+                );
+                if ob == pb || only_line_numbers_differ(&ob, &pb) {
                     continue;
                 }
                 if section.starts_with(".init.text") || section.starts_with(".init.") {
