@@ -265,3 +265,20 @@ fn livepatch_object_carries_only_the_changed_functions_special_entries() {
         "g is not carried"
     );
 }
+
+#[test]
+fn removed_reference_to_a_static_local_is_refused() {
+    let (code, v) = case("static_local_removed");
+    assert_eq!(code, 2, "{v}");
+    let refusals = v["refusals"].as_array().expect("refusals");
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r["symbol"].as_str().unwrap_or("").starts_with("calls.")
+                && r["reason"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("removed reference to static local calls")),
+        "{v}"
+    );
+}

@@ -58,7 +58,7 @@ pub fn is_special_static(base: &str) -> bool {
 }
 
 /// Whether a symbol name carries a compiler-added static-local number (`name.N`).
-fn is_numbered_local(name: &str) -> bool {
+pub(crate) fn is_numbered_local(name: &str) -> bool {
     name.rsplit_once('.')
         .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
 }

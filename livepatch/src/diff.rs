@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::correlate::{base_name, is_special_static, Keys};
+use crate::correlate::{base_name, is_numbered_local, is_special_static, Keys};
 use crate::elf::{Object, SymKind, Symbol, SHF_STRINGS, SHT_GROUP};
 use crate::reference::{describe, resolve_target, width, R_X86_64_PC32, R_X86_64_PLT32};
 
@@ -223,6 +223,60 @@ fn has_fentry(obj: &Object, sym: &Symbol) -> bool {
         })
 }
 
+/// The numbered static locals (`name.N`) a function refers to: index and base name.
+fn static_locals_used(obj: &Object, sym: &Symbol) -> Vec<(usize, String)> {
+    let Some(sec) = sym.section.and_then(|i| obj.sections.get(i)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(usize, String)> = sec
+        .relocs
+        .iter()
+        .filter(|r| r.offset >= sym.value && r.offset < sym.value + sym.size.max(1))
+        .filter_map(|r| resolve_target(obj, r))
+        .filter(|&(t, _)| {
+            let s = &obj.symbols[t];
+            s.kind == SymKind::Object && s.local && is_numbered_local(&s.name)
+        })
+        .map(|(t, _)| (t, base_name(&obj.symbols[t].name)))
+        .filter(|(_, b)| !is_special_static(b))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A changed function that stopped referring to a static local the patched object still has:
+/// static locals are paired through the functions that use them, so the pairing (and with it
+/// the running kernel's state in the variable) would be lost.
+fn removed_static_local_reference(
+    orig: &Object,
+    osym: &Symbol,
+    patched: &Object,
+    psym: &Symbol,
+) -> Option<Refusal> {
+    let still_used: BTreeSet<String> = static_locals_used(patched, psym)
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect();
+    let defined: BTreeSet<String> = patched
+        .symbols
+        .iter()
+        .filter(|s| s.kind == SymKind::Object && s.local && is_numbered_local(&s.name))
+        .map(|s| base_name(&s.name))
+        .collect();
+    let (t, base) = static_locals_used(orig, osym)
+        .into_iter()
+        .find(|(_, b)| !still_used.contains(b) && defined.contains(b))?;
+    Some(Refusal {
+        symbol: orig.symbols[t].name.clone(),
+        section: section_name(orig, &orig.symbols[t]),
+        reason: format!(
+            "removed reference to static local {base}: {} no longer uses it but the object still has it, so it cannot be paired with the running kernel's copy through its users and its state would be lost",
+            psym.name
+        ),
+    })
+}
+
 /// Whether a defined symbol takes part in the diff.
 fn considered(obj: &Object, sym: &Symbol) -> bool {
     sym.section
@@ -281,6 +335,10 @@ pub fn diff(orig: &Object, patched: &Object) -> Report {
                         section,
                         reason: "changed function has no __fentry__ call at its entry (built without -pg -mfentry or marked notrace), so ftrace cannot redirect it".into(),
                     });
+                } else if let Some(refusal) =
+                    removed_static_local_reference(orig, osym, patched, sym)
+                {
+                    report.refusals.push(refusal);
                 } else {
                     report.changed_functions.push(sym.name.clone());
                     touched.push(i);

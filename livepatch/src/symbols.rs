@@ -157,26 +157,34 @@ impl SymbolMap {
             )),
             1 => Ok(0),
             _ => {
-                let score = |at: usize| {
+                // Each of the object's names near a candidate counts, the nearer the more.
+                let score = |at: usize| -> f64 {
                     let lo = at.saturating_sub(NEIGHBOURHOOD);
                     let hi = (at + NEIGHBOURHOOD).min(self.symbols.len());
-                    self.symbols[lo..hi]
-                        .iter()
-                        .filter(|s| s.module.is_none() && neighbours.contains(s.name.as_str()))
-                        .count()
+                    (lo..hi)
+                        .filter(|&j| j != at)
+                        .filter(|&j| {
+                            let s = &self.symbols[j];
+                            s.module.is_none() && neighbours.contains(s.name.as_str())
+                        })
+                        .map(|j| 1.0 / (j.abs_diff(at) as f64))
+                        .sum()
                 };
-                let scores: Vec<usize> = candidates.iter().map(|&c| score(c)).collect();
-                let best = scores.iter().copied().max().unwrap_or(0);
-                let winners: Vec<usize> = (0..candidates.len())
-                    .filter(|&i| scores[i] == best)
-                    .collect();
-                if best == 0 || winners.len() != 1 {
+                let scores: Vec<f64> = candidates.iter().map(|&c| score(c)).collect();
+                let mut order: Vec<usize> = (0..candidates.len()).collect();
+                order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+                let (best, second) = (scores[order[0]], scores[order[1]]);
+                // The winner must stand out clearly: 1.5 times the runner-up's closeness.
+                if best == 0.0 || best < second * 1.5 {
+                    let shown: Vec<String> = scores.iter().map(|s| format!("{s:.2}")).collect();
                     return Err(format!(
                         "`{name}` has {} definitions in the target kernel and the object's other \
-                         symbols do not tell which one it is (scores {scores:?})",
-                        candidates.len()
+                         symbols do not tell which one it is (closeness {})",
+                        candidates.len(),
+                        shown.join(", ")
                     ));
                 }
+                let winners = [order[0]];
                 Ok(winners[0] as u64 + 1)
             }
         }
