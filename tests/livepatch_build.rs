@@ -438,3 +438,45 @@ fn real_kernel_objects_give_the_expected_changes() {
         assert_eq!(code, 0, "{file}: {text}");
     }
 }
+
+#[test]
+fn a_config_from_another_compiler_is_refused() {
+    let target = support::livepatch_target();
+    let text = std::fs::read_to_string(&target.config).expect("config");
+    let other = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("CONFIG_CC_VERSION_TEXT=") {
+                "CONFIG_CC_VERSION_TEXT=\"gcc-12 (Debian 12.2.0-1) 12.1.0\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = scratch().join("other-compiler.config");
+    std::fs::write(&config, other).expect("write config");
+    let out = scratch().join("other-compiler.ko");
+    let run = Command::new(env!("CARGO_BIN_EXE_ktailor"))
+        .args(["livepatch", "build", "--tree"])
+        .arg(support::tree("6.1"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--patch")
+        .arg(patch("cmdline-marker.patch"))
+        .arg("--kernel-headers")
+        .arg(&target.headers)
+        .arg("--system-map")
+        .arg(&target.kallsyms)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .expect("run ktailor");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("must be compiled by the kernel's own compiler"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

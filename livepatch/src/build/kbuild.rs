@@ -17,6 +17,58 @@ use super::BuildError;
 /// that the diff and the extraction work function by function.
 pub const LIVEPATCH_KCFLAGS: &str = "-ffunction-sections -fdata-sections";
 
+/// The compiler the target kernel was built with, from its config's `CONFIG_CC_VERSION_TEXT`
+/// (`gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0` names `gcc-12`), checked to be installed and to
+/// print exactly that version: code compiled by another compiler may not match the running
+/// kernel's, and kbuild's modules must match it too.
+pub fn target_compiler(config: &Path) -> Result<String, BuildError> {
+    let text = fs::read_to_string(config).map_err(|e| BuildError::io(config, e))?;
+    let (line, version) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.strip_prefix("CONFIG_CC_VERSION_TEXT=").map(|v| (i + 1, v)))
+        .ok_or_else(|| BuildError::Input {
+            path: config.to_path_buf(),
+            line: None,
+            msg: "no CONFIG_CC_VERSION_TEXT: not a config a kernel was built from (Linux 4.18 or later)".into(),
+        })?;
+    let version = version.trim_matches('"');
+    let cc = version.split_whitespace().next().unwrap_or("");
+    if cc.is_empty() || cc.contains("clang") {
+        return Err(BuildError::Input {
+            path: config.to_path_buf(),
+            line: Some(line),
+            msg: format!("compiler {version:?}: ktailor builds livepatches with gcc only"),
+        });
+    }
+    let out = Command::new(cc)
+        .arg("--version")
+        .env("LC_ALL", "C")
+        .output()
+        .map_err(|e| BuildError::Input {
+            path: config.to_path_buf(),
+            line: Some(line),
+            msg: format!(
+                "the kernel was built with {version:?}, but {cc} cannot be run ({e}); install it"
+            ),
+        })?;
+    let found = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .replace('#', "");
+    if found != version {
+        return Err(BuildError::Input {
+            path: config.to_path_buf(),
+            line: Some(line),
+            msg: format!(
+                "the kernel was built with {version:?} but {cc} here is {found:?}; a livepatch must be compiled by the kernel's own compiler"
+            ),
+        });
+    }
+    Ok(cc.to_string())
+}
+
 /// A prepared build directory: `src` (the link farm) and `obj` (kbuild's `O=`).
 #[derive(Debug, Clone)]
 pub struct BuildDir {
@@ -28,6 +80,8 @@ pub struct BuildDir {
     pub obj: PathBuf,
     /// Where this build's logs go.
     pub logs: PathBuf,
+    /// The compiler (`CC=`), the target kernel's own.
+    pub cc: String,
 }
 
 /// Runs a command, logging its output to `log`; on failure the error quotes the log's tail.
@@ -70,6 +124,7 @@ impl BuildDir {
         root: &Path,
         tree: &Path,
         config: &Path,
+        cc: &str,
         logs: &Path,
     ) -> Result<(BuildDir, bool), BuildError> {
         let src = root.join("src");
@@ -81,6 +136,7 @@ impl BuildDir {
             src,
             obj,
             logs: logs.to_path_buf(),
+            cc: cc.to_string(),
         };
         if !root.join(".ktailor-farm").exists() {
             let partial = root.join("src.partial");
@@ -122,6 +178,7 @@ impl BuildDir {
         c.arg("-C")
             .arg(&self.src)
             .arg(format!("O={}", self.obj.display()))
+            .arg(format!("CC={}", self.cc))
             .arg(format!("KCFLAGS={LIVEPATCH_KCFLAGS}"))
             .env_remove("KCONFIG_CONFIG")
             .env_remove("ARCH");
@@ -213,11 +270,12 @@ impl BuildDir {
 
 /// Links the module in `dir` (a Kbuild file, its C part and the livepatch objects) against the
 /// target's headers with kbuild.
-pub fn build_module(headers: &Path, dir: &Path, log: &Path) -> Result<(), BuildError> {
+pub fn build_module(headers: &Path, dir: &Path, cc: &str, log: &Path) -> Result<(), BuildError> {
     run_logged(
         Command::new("make")
             .arg("-C")
             .arg(headers)
+            .arg(format!("CC={cc}"))
             .arg(format!("M={}", dir.display()))
             .arg(format!("-j{}", jobs()))
             .arg("modules")

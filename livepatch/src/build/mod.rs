@@ -190,12 +190,13 @@ fn need_file(path: &Path, what: &str) -> Result<(), BuildError> {
 }
 
 /// The build directory for a tree and config: one per pair, so a warm build reuses it.
-fn build_root(cache: &Path, tree: &Path, config: &[u8]) -> PathBuf {
+fn build_root(cache: &Path, tree: &Path, config: &[u8], cc: &str) -> PathBuf {
     let mut h = blake3::Hasher::new();
     h.update(tree.as_os_str().as_encoded_bytes());
     h.update(b"\0");
     h.update(config);
     h.update(LIVEPATCH_KCFLAGS.as_bytes());
+    h.update(cc.as_bytes());
     let hex = h.finalize().to_hex();
     cache.join("livepatch-build").join(&hex.as_str()[..16])
 }
@@ -263,6 +264,7 @@ pub fn build(
         });
     }
     let config = fs::read(&req.config).map_err(|e| BuildError::io(&req.config, e))?;
+    let cc = kbuild::target_compiler(&req.config)?;
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |timings: &mut Vec<(&'static str, Duration)>, step: usize| {
@@ -271,12 +273,13 @@ pub fn build(
     };
 
     progress(0);
-    let root = build_root(&req.cache, &req.tree, &config);
+    let root = build_root(&req.cache, &req.tree, &config, &cc);
     let _lock = DirLock::take(&root)?;
     let work = root.join("work").join(&req.name);
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| BuildError::io(&work, e))?;
-    let (dir, cold) = kbuild::BuildDir::prepare(&root, &req.tree, &req.config, &work.join("logs"))?;
+    let (dir, cold) =
+        kbuild::BuildDir::prepare(&root, &req.tree, &req.config, &cc, &work.join("logs"))?;
     dir.restore(&files)?;
     lap(&mut timings, 0);
 
@@ -383,6 +386,7 @@ pub fn build(
     kbuild::build_module(
         &req.headers,
         &module_dir,
+        &cc,
         &work.join("logs").join("module.log"),
     )?;
     lap(&mut timings, 5);
