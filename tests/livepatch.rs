@@ -282,3 +282,69 @@ fn removed_reference_to_a_static_local_is_refused() {
         "{v}"
     );
 }
+
+/// The same cases built for arm64 as its kernel builds livepatchable code: gcc's
+/// -fpatchable-function-entry=2 (ftrace's entry NOPs) instead of -pg -mfentry.
+fn case_arm64(name: &str) -> (i32, Value) {
+    let build = |which: &str| -> PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/livepatch-cases")
+            .join(name)
+            .join(format!("{which}.c"));
+        let obj = out_dir().join(format!("{name}-{which}.arm64.o"));
+        let st = Command::new("aarch64-linux-gnu-gcc")
+            .args([
+                "-c",
+                "-O2",
+                "-ffunction-sections",
+                "-fdata-sections",
+                "-fpatchable-function-entry=2",
+            ])
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj)
+            .status()
+            .expect("run aarch64-linux-gnu-gcc (Debian's gcc-aarch64-linux-gnu)");
+        assert!(
+            st.success(),
+            "aarch64-linux-gnu-gcc failed on {}",
+            src.display()
+        );
+        obj
+    };
+    run(&build("orig"), &build("patched"))
+}
+
+#[test]
+fn arm64_objects_are_diffed_by_the_same_rules() {
+    let (code, v) = case_arm64("changed");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(names(&v, "changed_functions"), ["f"]);
+
+    let (code, v) = case_arm64("new_function");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(names(&v, "new_functions"), ["g"]);
+    assert_eq!(names(&v, "changed_functions"), ["f"]);
+
+    // arm64 addressing (adrp + add/ldr pairs against section symbols) must still pair the
+    // renumbered static local and the moved string literal.
+    let (code, v) = case_arm64("static_local");
+    assert_eq!(code, 0, "{v}");
+    assert!(names(&v, "changed_functions").is_empty(), "{v}");
+    let (code, v) = case_arm64("string_moved");
+    assert_eq!(code, 0, "{v}");
+    assert!(names(&v, "changed_functions").is_empty(), "{v}");
+
+    let (code, v) = case_arm64("unchanged");
+    assert_eq!(code, 3, "{v}");
+
+    let (code, v) = case_arm64("no_fentry");
+    assert_eq!(code, 2, "{v}");
+    let (sym, _, why) = refusal(&v);
+    assert_eq!(sym, "raw");
+    assert!(why.contains("__patchable_function_entries"), "{why}");
+
+    let (code, v) = case_arm64("data");
+    assert_eq!(code, 2, "{v}");
+    assert!(refusal(&v).2.contains("changed data"), "{v}");
+}

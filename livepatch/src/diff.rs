@@ -8,8 +8,10 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::correlate::{base_name, is_numbered_local, is_special_static, Keys};
-use crate::elf::{Object, SymKind, Symbol, SHF_STRINGS, SHT_GROUP};
-use crate::reference::{describe, resolve_target, width, R_X86_64_PC32, R_X86_64_PLT32};
+use crate::elf::{Machine, Object, SymKind, Symbol, SHF_STRINGS, SHT_GROUP};
+use crate::reference::{
+    describe, resolve_target, width, R_AARCH64_ABS64, R_X86_64_PC32, R_X86_64_PLT32,
+};
 
 /// A change that cannot be livepatched, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,7 +111,9 @@ fn body_of(obj: &Object, keys: &Keys, section: usize, start: u64, size: u64) -> 
         }
         let rel = r.offset - start;
         let from = usize::try_from(rel).unwrap_or(usize::MAX).min(bytes.len());
-        let to = from.saturating_add(width(r.kind)).min(bytes.len());
+        let to = from
+            .saturating_add(width(obj.machine, r.kind))
+            .min(bytes.len());
         bytes[from..to].fill(0);
         relocs.push((rel, describe(obj, keys, r)));
     }
@@ -203,24 +207,43 @@ fn section_name(obj: &Object, sym: &Symbol) -> String {
         .unwrap_or_default()
 }
 
-/// Whether the function starts with `call __fentry__` (gcc -pg -mfentry): its first
-/// relocation is a PLT32/PC32 to `__fentry__` at offset 1 (the kernel's -fno-pic), or a
-/// GOTPCRELX at offset 2 (`call *__fentry__@GOTPCREL(%rip)`, a PIE-default compiler).
-fn has_fentry(obj: &Object, sym: &Symbol) -> bool {
-    let Some(sec) = sym.section.and_then(|i| obj.sections.get(i)) else {
-        return false;
-    };
-    sec.relocs
-        .iter()
-        .find(|r| r.offset >= sym.value && r.offset < sym.value + sym.size.max(1))
-        .is_some_and(|r| {
-            r.offset - sym.value <= 2
-                && matches!(r.kind, R_X86_64_PLT32 | R_X86_64_PC32 | 9 | 41)
-                && obj
-                    .symbols
-                    .get(r.symbol)
-                    .is_some_and(|t| t.name == "__fentry__")
-        })
+/// Whether ftrace can redirect the function: on x86_64 it starts with `call __fentry__`
+/// (gcc -pg -mfentry): its first relocation is a PLT32/PC32 to `__fentry__` at offset 1 (the
+/// kernel's -fno-pic), or a GOTPCRELX at offset 2 (`call *__fentry__@GOTPCREL(%rip)`, a
+/// PIE-default compiler). On arm64 gcc's -fpatchable-function-entry records the function's
+/// entry NOPs in `__patchable_function_entries`.
+fn has_patchable_entry(obj: &Object, sym: &Symbol) -> bool {
+    match obj.machine {
+        Machine::X86_64 => {
+            let Some(sec) = sym.section.and_then(|i| obj.sections.get(i)) else {
+                return false;
+            };
+            sec.relocs
+                .iter()
+                .find(|r| r.offset >= sym.value && r.offset < sym.value + sym.size.max(1))
+                .is_some_and(|r| {
+                    r.offset - sym.value <= 2
+                        && matches!(r.kind, R_X86_64_PLT32 | R_X86_64_PC32 | 9 | 41)
+                        && obj
+                            .symbols
+                            .get(r.symbol)
+                            .is_some_and(|t| t.name == "__fentry__")
+                })
+        }
+        Machine::Aarch64 => obj
+            .sections
+            .iter()
+            .filter(|s| s.name == "__patchable_function_entries")
+            .flat_map(|s| &s.relocs)
+            .filter(|r| r.kind == R_AARCH64_ABS64)
+            .any(|r| {
+                obj.symbols.get(r.symbol).is_some_and(|t| {
+                    let at = i64::try_from(t.value).unwrap_or(0) + r.addend;
+                    let start = i64::try_from(sym.value).unwrap_or(0);
+                    t.section == sym.section && (start - 8..=start).contains(&at)
+                })
+            }),
+    }
 }
 
 /// The numbered static locals (`name.N`) a function refers to: index and base name.
@@ -329,11 +352,19 @@ pub fn diff(orig: &Object, patched: &Object) -> Report {
                         section,
                         reason: "changed __init code: init functions have run and been freed; a livepatch cannot replace them".into(),
                     });
-                } else if !base_name(&sym.name).ends_with(".cold") && !has_fentry(patched, sym) {
+                } else if !base_name(&sym.name).ends_with(".cold")
+                    && !has_patchable_entry(patched, sym)
+                {
+                    let what = match patched.machine {
+                        Machine::X86_64 => "no __fentry__ call at its entry (built without -pg -mfentry or marked notrace)",
+                        Machine::Aarch64 => "no patchable entry in __patchable_function_entries (built without -fpatchable-function-entry or marked notrace)",
+                    };
                     report.refusals.push(Refusal {
                         symbol: sym.name.clone(),
                         section,
-                        reason: "changed function has no __fentry__ call at its entry (built without -pg -mfentry or marked notrace), so ftrace cannot redirect it".into(),
+                        reason: format!(
+                            "changed function has {what}, so ftrace cannot redirect it"
+                        ),
                     });
                 } else if let Some(refusal) =
                     removed_static_local_reference(orig, osym, patched, sym)

@@ -13,12 +13,21 @@ pub const SHT_GROUP: u32 = 17;
 /// `SHF_STRINGS`: a section of NUL-terminated strings.
 pub const SHF_STRINGS: u64 = 0x20;
 
+/// The architectures whose objects are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Machine {
+    /// `EM_X86_64`.
+    X86_64,
+    /// `EM_AARCH64`.
+    Aarch64,
+}
+
 /// One relocation (RELA) applied to a section.
 #[derive(Debug, Clone)]
 pub struct Reloc {
     /// Where in the section the relocation applies.
     pub offset: u64,
-    /// The relocation type (`R_X86_64_*`).
+    /// The relocation type (`R_X86_64_*`, `R_AARCH64_*`).
     pub kind: u32,
     /// Index into [`Object::symbols`].
     pub symbol: usize,
@@ -88,6 +97,8 @@ pub struct Symbol {
 pub struct Object {
     /// Where it was read from (for messages).
     pub path: PathBuf,
+    /// The architecture.
+    pub machine: Machine,
     /// The sections, indexed as in the file.
     pub sections: Vec<Section>,
     /// The symbols, indexed as in `.symtab`.
@@ -109,7 +120,7 @@ fn u64_at(b: &[u8], o: usize) -> u64 {
 
 /// Checks the ELF header by hand: magic, class, byte order, type, machine, and that the
 /// section header table lies within the file.
-fn check_header(path: &Path, b: &[u8]) -> Result<(), LivepatchError> {
+fn check_header(path: &Path, b: &[u8]) -> Result<Machine, LivepatchError> {
     let p = || path.to_path_buf();
     if b.len() < 4 || &b[..4] != b"\x7fELF" {
         return Err(LivepatchError::NotElf { path: p() });
@@ -140,13 +151,16 @@ fn check_header(path: &Path, b: &[u8]) -> Result<(), LivepatchError> {
             kind: header::et_to_str(e_type).to_string(),
         });
     }
-    let machine = u16_at(b, 18);
-    if machine != header::EM_X86_64 {
-        return Err(LivepatchError::Unsupported {
-            path: p(),
-            what: format!("machine {}", header::machine_to_str(machine)),
-        });
-    }
+    let machine = match u16_at(b, 18) {
+        header::EM_X86_64 => Machine::X86_64,
+        header::EM_AARCH64 => Machine::Aarch64,
+        other => {
+            return Err(LivepatchError::Unsupported {
+                path: p(),
+                what: format!("machine {}", header::machine_to_str(other)),
+            })
+        }
+    };
     let shoff = u64_at(b, 40);
     let shentsize = u64::from(u16_at(b, 58));
     let shnum = u64::from(u16_at(b, 60));
@@ -158,7 +172,7 @@ fn check_header(path: &Path, b: &[u8]) -> Result<(), LivepatchError> {
             len: b.len(),
         });
     }
-    Ok(())
+    Ok(machine)
 }
 
 impl Object {
@@ -173,7 +187,7 @@ impl Object {
 
     /// Parses an object from its bytes; `path` is only used in messages.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Object, LivepatchError> {
-        check_header(path, bytes)?;
+        let machine = check_header(path, bytes)?;
         let elf = Elf::parse(bytes).map_err(|e| LivepatchError::Malformed {
             path: path.to_path_buf(),
             msg: e.to_string(),
@@ -283,6 +297,7 @@ impl Object {
         }
         Ok(Object {
             path: path.to_path_buf(),
+            machine,
             sections,
             symbols,
         })

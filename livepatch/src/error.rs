@@ -31,7 +31,7 @@ pub enum LivepatchError {
     },
     /// An ELF class, byte order or machine that is not supported.
     #[error(
-        "{path}: unsupported ELF: {what}; only 64-bit little-endian x86_64 objects are supported"
+        "{path}: unsupported ELF: {what}; only 64-bit little-endian x86_64 and arm64 objects are supported"
     )]
     Unsupported {
         /// The file.

@@ -100,6 +100,9 @@ pub enum ExtractError {
     /// The ELF writer failed.
     #[error("writing the livepatch object: {0}")]
     Write(String),
+    /// An object of an architecture livepatch objects are not written for.
+    #[error("{0}: livepatch objects are written for x86_64 only (the special-section layouts are x86_64's)")]
+    Architecture(String),
 }
 
 /// What a relocation in a carried section points at, once classified.
@@ -411,6 +414,11 @@ pub fn extract(
     target: Target<'_>,
     index: usize,
 ) -> Result<PatchObject, ExtractError> {
+    if patched.machine != crate::elf::Machine::X86_64 {
+        return Err(ExtractError::Architecture(
+            patched.path.display().to_string(),
+        ));
+    }
     let mut ex = Extractor::new(orig, patched, report, target);
     let starts: Vec<usize> = ex
         .funcs

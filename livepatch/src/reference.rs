@@ -3,26 +3,33 @@
 //! back to the symbol defined at that offset, and string literals to their contents.
 
 use crate::correlate::Keys;
-use crate::elf::{Object, Reloc, SymKind, SHF_STRINGS};
+use crate::elf::{Machine, Object, Reloc, SymKind, SHF_STRINGS};
 
 /// `R_X86_64_PLT32`.
 pub const R_X86_64_PLT32: u32 = 4;
 /// `R_X86_64_PC32`.
 pub const R_X86_64_PC32: u32 = 2;
 
-/// Whether the relocation is PC-relative: its addend then carries `-4` for the distance from
-/// the end of the 4-byte field to the next instruction, which is not part of the target.
-fn pc_bias(kind: u32) -> i64 {
-    match kind {
-        2 | 4 | 9 | 41 | 42 => 4,
+/// `R_AARCH64_ABS64`.
+pub const R_AARCH64_ABS64: u32 = 257;
+
+/// What x86_64's PC-relative relocations add to reach their target: the addend carries `-4`
+/// for the distance from the end of the 4-byte field to the next instruction, which is not
+/// part of the target. arm64's addends are the target offset itself.
+fn pc_bias(machine: Machine, kind: u32) -> i64 {
+    match (machine, kind) {
+        (Machine::X86_64, 2 | 4 | 9 | 41 | 42) => 4,
         _ => 0,
     }
 }
 
-/// How many bytes the relocation patches (masked out before comparing code).
-pub fn width(kind: u32) -> usize {
-    match kind {
-        1 | 24 => 8,
+/// How many bytes the relocation patches (masked out before comparing code). On arm64 an
+/// instruction relocation patches bits of its 4-byte instruction, which is masked whole.
+pub fn width(machine: Machine, kind: u32) -> usize {
+    match (machine, kind) {
+        (Machine::X86_64, 1 | 24) => 8,
+        (Machine::Aarch64, 257 | 260) => 8,
+        (Machine::Aarch64, 259 | 262) => 2,
         _ => 4,
     }
 }
@@ -35,7 +42,7 @@ pub fn resolve_target(obj: &Object, r: &Reloc) -> Option<(usize, i64)> {
         return Some((r.symbol, r.addend));
     }
     let sec = sym.section?;
-    let eff = r.addend + pc_bias(r.kind);
+    let eff = r.addend + pc_bias(obj.machine, r.kind);
     let at = obj.symbol_at(sec, u64::try_from(eff).ok()?)?;
     let value = i64::try_from(obj.symbols[at].value).ok()?;
     Some((at, r.addend - value))
@@ -62,7 +69,7 @@ pub fn describe(obj: &Object, keys: &Keys, r: &Reloc) -> String {
     // String literals are referred to through the section symbol or a local `.LCn` label.
     if sym.kind == SymKind::Section || (sym.kind == SymKind::Other && sym.local) {
         if let Some(sec) = sym.section {
-            let eff = r.addend + pc_bias(r.kind);
+            let eff = r.addend + pc_bias(obj.machine, r.kind);
             let base = i64::try_from(sym.value).unwrap_or(0);
             if let Some(s) = string_at(obj, sec, base + eff) {
                 return format!("type {} -> string {s:?} {:+}", r.kind, r.addend - eff);
