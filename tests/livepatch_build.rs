@@ -480,3 +480,35 @@ fn a_config_from_another_compiler_is_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn build_json_lists_what_the_module_replaces() {
+    let target = support::livepatch_target();
+    let out = scratch().join("version_json.ko");
+    let run = Command::new(env!("CARGO_BIN_EXE_ktailor"))
+        .args(["livepatch", "build", "--json", "--tree"])
+        .arg(support::tree("6.1"))
+        .arg("--config")
+        .arg(&target.config)
+        .arg("--patch")
+        .arg(patch("version-new-function.patch"))
+        .arg("--kernel-headers")
+        .arg(&target.headers)
+        .arg("--system-map")
+        .arg(&target.kallsyms)
+        .args(["--name", "version_json", "--output"])
+        .arg(&out)
+        .output()
+        .expect("run ktailor");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    assert_eq!(v["funcs"][0]["old_name"], "version_proc_show");
+    assert_eq!(v["funcs"][0]["old_sympos"], 0);
+    assert_eq!(v["new_functions"][0], "ktailor_version_note");
+    assert_eq!(v["output"], out.display().to_string());
+    assert!(out.is_file());
+}

@@ -47,7 +47,7 @@ pub struct Target<'a> {
 }
 
 /// One function the livepatch replaces: a `struct klp_func`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct KlpFunc {
     /// The function's name in the running kernel.
     pub old_name: String,
@@ -284,82 +284,21 @@ impl<'a> Extractor<'a> {
         Ok(())
     }
 
-    /// The section a relocation's target lies in.
-    fn target_section(&self, r: &crate::elf::Reloc) -> Option<usize> {
-        self.patched.symbols.get(r.symbol)?.section
-    }
-
-    /// For each special section present: the indices of the entries to keep.
+    /// For each special section present: the indices of the entries to keep (those of the
+    /// carried functions).
     fn special_entries(&self) -> Result<BTreeMap<usize, Vec<u64>>, ExtractError> {
         let func_sections: HashSet<usize> = self
             .funcs
             .iter()
             .filter_map(|&f| self.patched.symbols[f].section)
             .collect();
-        let mut kept: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
-        let mut by_name: HashMap<&str, usize> = HashMap::new();
-        let specials: Vec<(usize, &special::SpecialSection)> = self
-            .patched
-            .sections
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| special::lookup(&s.name).map(|sp| (i, sp)))
-            .collect();
-        for &(i, sp) in &specials {
-            let sec = &self.patched.sections[i];
-            let size = if sec.entsize > 0 {
-                sec.entsize
-            } else {
-                sp.entry_size
-            };
-            if size == 0 || !sec.size.is_multiple_of(size) {
-                return Err(ExtractError::Layout {
-                    object: self.object_name(),
-                    section: sec.name.clone(),
-                    msg: format!(
-                        "{} bytes is not a whole number of {size}-byte entries; the object was \
-                         built for a different kernel version than the one ktailor knows (6.1)",
-                        sec.size
-                    ),
-                });
+        special::entries_of(self.patched, &func_sections).map_err(|(section, msg)| {
+            ExtractError::Layout {
+                object: self.object_name(),
+                section,
+                msg,
             }
-            by_name.insert(sp.name, i);
-            if sp.parallel_to.is_some() {
-                continue;
-            }
-            let mut entries = BTreeSet::new();
-            for r in &sec.relocs {
-                if self
-                    .target_section(r)
-                    .is_some_and(|t| func_sections.contains(&t))
-                {
-                    entries.insert(r.offset / size);
-                }
-            }
-            if !entries.is_empty() {
-                kept.insert(i, entries.into_iter().collect());
-            }
-        }
-        for &(i, sp) in &specials {
-            if let Some(leader) = sp.parallel_to.and_then(|n| by_name.get(n)) {
-                if let Some(entries) = kept.get(leader).cloned() {
-                    let (a, b) = (&self.patched.sections[i], &self.patched.sections[*leader]);
-                    let (na, nb) = (
-                        a.size / entry_size(a, sp),
-                        b.size / entry_size(b, special::lookup(&b.name).unwrap_or(sp)),
-                    );
-                    if na != nb {
-                        return Err(ExtractError::Layout {
-                            object: self.object_name(),
-                            section: a.name.clone(),
-                            msg: format!("{na} entries but {} has {nb}", b.name),
-                        });
-                    }
-                    kept.insert(i, entries);
-                }
-            }
-        }
-        Ok(kept)
+        })
     }
 
     fn external_symbol(
@@ -385,14 +324,6 @@ impl<'a> Extractor<'a> {
             format!(".klp.sym.{}.{name},{pos}", self.target.objname),
             true,
         ))
-    }
-}
-
-fn entry_size(sec: &crate::elf::Section, sp: &special::SpecialSection) -> u64 {
-    if sec.entsize > 0 {
-        sec.entsize
-    } else {
-        sp.entry_size
     }
 }
 
@@ -430,7 +361,7 @@ pub fn extract(
     let mut extra = Vec::new();
     for (&s, entries) in &specials {
         let sec = &patched.sections[s];
-        let size = entry_size(sec, special::lookup(&sec.name).expect("special"));
+        let size = special::entry_size(sec, special::lookup(&sec.name).expect("special"));
         for r in &sec.relocs {
             if entries.binary_search(&(r.offset / size)).is_ok() {
                 if let (_, Some(need)) = ex.classify(r) {
@@ -473,7 +404,7 @@ pub fn extract(
     let mut special_ids: HashMap<usize, (SectionId, u64)> = HashMap::new();
     for (&s, entries) in &specials {
         let sec = &patched.sections[s];
-        let size = entry_size(sec, special::lookup(&sec.name).expect("special"));
+        let size = special::entry_size(sec, special::lookup(&sec.name).expect("special"));
         let mut data = Vec::with_capacity(entries.len() * size as usize);
         for &e in entries {
             let (lo, hi) = ((e * size) as usize, ((e + 1) * size) as usize);

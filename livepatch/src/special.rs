@@ -4,6 +4,10 @@
 //! rest; the entry sizes are those of x86_64 Linux 6.1 (kbuild's objtool sets `sh_entsize` on
 //! the sections it writes, and that wins where present).
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::elf::{Object, Section};
+
 /// A special section and the size of one of its entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpecialSection {
@@ -69,6 +73,83 @@ pub fn dropped(name: &str) -> bool {
         || name.starts_with("__ksymtab")
         || name.starts_with("__kcrctab")
         || name.starts_with(".initcall")
+}
+
+/// The size of one entry of `sec`: objtool's `sh_entsize` where it set one, else the table's.
+pub fn entry_size(sec: &Section, sp: &SpecialSection) -> u64 {
+    if sec.entsize > 0 {
+        sec.entsize
+    } else {
+        sp.entry_size
+    }
+}
+
+/// For each special section of `obj`: the indices of the entries with a relocation into one of
+/// `carried` (sections), in order. A section parallel to another keeps the same indices. The
+/// error names the section whose layout is not the expected one.
+pub fn entries_of(
+    obj: &Object,
+    carried: &HashSet<usize>,
+) -> Result<BTreeMap<usize, Vec<u64>>, (String, String)> {
+    let mut kept: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let specials: Vec<(usize, &SpecialSection)> = obj
+        .sections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| lookup(&s.name).map(|sp| (i, sp)))
+        .collect();
+    for &(i, sp) in &specials {
+        let sec = &obj.sections[i];
+        let size = entry_size(sec, sp);
+        if size == 0 || !sec.size.is_multiple_of(size) {
+            return Err((
+                sec.name.clone(),
+                format!(
+                    "{} bytes is not a whole number of {size}-byte entries; the object was built \
+                     for a different kernel version than the one ktailor knows (6.1)",
+                    sec.size
+                ),
+            ));
+        }
+        by_name.insert(sp.name, i);
+        if sp.parallel_to.is_some() {
+            continue;
+        }
+        let entries: BTreeSet<u64> = sec
+            .relocs
+            .iter()
+            .filter(|r| {
+                obj.symbols
+                    .get(r.symbol)
+                    .and_then(|s| s.section)
+                    .is_some_and(|t| carried.contains(&t))
+            })
+            .map(|r| r.offset / size)
+            .collect();
+        if !entries.is_empty() {
+            kept.insert(i, entries.into_iter().collect());
+        }
+    }
+    for &(i, sp) in &specials {
+        let Some(&leader) = sp.parallel_to.and_then(|n| by_name.get(n)) else {
+            continue;
+        };
+        let Some(entries) = kept.get(&leader).cloned() else {
+            continue;
+        };
+        let (a, b) = (&obj.sections[i], &obj.sections[leader]);
+        let na = a.size / entry_size(a, sp);
+        let nb = b.size / entry_size(b, lookup(&b.name).unwrap_or(sp));
+        if na != nb {
+            return Err((
+                a.name.clone(),
+                format!("{na} entries but {} has {nb}", b.name),
+            ));
+        }
+        kept.insert(i, entries);
+    }
+    Ok(kept)
 }
 
 /// The special section called `name`, if it is one.

@@ -64,6 +64,10 @@ struct BuildArgs {
     /// Where prepared build directories are kept (default: $KTAILOR_CACHE or ~/.cache/ktailor).
     #[arg(long)]
     cache: Option<PathBuf>,
+    /// Print a JSON object (output, cold, funcs, new_functions, klp_symbols, timings_ms,
+    /// build_dir) instead of text, and no progress bar.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `ktailor livepatch check`.
@@ -143,12 +147,33 @@ fn run_build(a: &BuildArgs) -> ExitCode {
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    if a.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let result = build(&req, |step| {
         bar.set_position(step as u64);
         bar.set_message(STEPS[step]);
     });
     bar.finish_and_clear();
     match result {
+        Ok(summary) if a.json => {
+            let timings: serde_json::Map<String, serde_json::Value> = summary
+                .timings
+                .iter()
+                .map(|(step, d)| (step.to_string(), serde_json::json!(d.as_millis() as u64)))
+                .collect();
+            let v = serde_json::json!({
+                "output": req.output,
+                "cold": summary.cold,
+                "funcs": summary.funcs,
+                "new_functions": summary.new_functions,
+                "klp_symbols": summary.klp_symbols,
+                "timings_ms": timings,
+                "build_dir": summary.build_dir,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            ExitCode::from(0)
+        }
         Ok(summary) => {
             println!(
                 "wrote {} ({})",
