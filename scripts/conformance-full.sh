@@ -5,6 +5,7 @@
 # Debian's cloud-amd64 and amd64 configs on x86_64. Writes a JSON report per tree.
 #
 #   scripts/conformance-full.sh [OUTDIR]          default OUTDIR: ./conformance-report
+#   VERSIONS="6.12" scripts/conformance-full.sh   only some trees (default: 6.1 6.12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 outdir="${1:-conformance-report}"
@@ -17,14 +18,19 @@ for flavour in cloud-amd64 amd64; do
     xz -dc "/usr/src/linux-config-6.1/config.amd64_none_$flavour.xz" > "$scratch/$flavour.config"
 done
 status=0
-for version in 6.1 6.12; do
+for version in ${VERSIONS:-6.1 6.12}; do
     tree="$(scripts/kernel-tree.sh "$version")"
     echo "== Linux $version: every arch, every defconfig" >&2
     "$ktailor" conformance --tree "$tree" --arch all --defconfigs all --json > "$outdir/$version-all.json" || status=1
     "$ktailor" conformance --tree "$tree" --arch x86_64 --targets "" --defconfigs none \
         --config "$scratch/cloud-amd64.config" --config "$scratch/amd64.config" --json > "$outdir/$version-debian.json" || status=1
     for f in "$outdir/$version-all.json" "$outdir/$version-debian.json"; do
-        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(f"{sys.argv[1]}: {d[\"identical\"]}/{d[\"cases\"]} identical, conf {d[\"conf_ms_total\"]/1000:.0f} s, ktailor {d[\"ktailor_ms_total\"]/1000:.1f} s")' "$f"
+        python3 - "$f" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"{sys.argv[1]}: {d['identical']}/{d['cases']} identical, "
+      f"conf {d['conf_ms_total'] / 1000:.0f} s, ktailor {d['ktailor_ms_total'] / 1000:.1f} s")
+PY
     done
 done
 exit $status
