@@ -80,11 +80,7 @@ fn kernel_pair() -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
         system_map: kallsyms.clone(),
         name: "bench_stat".into(),
         output: std::env::temp_dir().join("ktailor-bench-stat.ko"),
-        cache: std::env::var_os("KTAILOR_CACHE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/ktailor")
-            }),
+        cache: kconfig_parser::shell::cache_root(),
     };
     let summary = match livepatch::build::build(&req, |_| {}) {
         Ok(s) => s,

@@ -38,9 +38,13 @@ trap 'rm -rf "$out"' EXIT
 failures=0
 fail() { log "FAIL: $*"; failures=$((failures + 1)); }
 
-build() { # name patch -> prints ktailor's output; returns its exit status
-    "$ktailor" livepatch build --tree "$tree" --config "$CONFIG" --patch "$2" \
-        --kernel-headers "$HEADERS" --system-map "$KALLSYMS" --name "$1" --output "$out/$1.ko"
+build() { # name patch -> sets $output (ktailor's output, also logged) and $status
+    set +e
+    output="$("$ktailor" livepatch build --tree "$tree" --config "$CONFIG" --patch "$2" \
+        --kernel-headers "$HEADERS" --system-map "$KALLSYMS" --name "$1" --output "$out/$1.ko" 2>&1)"
+    status=$?
+    set -e
+    echo "$output" | sed "s/^/  [$1] /" >&2
 }
 
 boot_case() { # name test-command
@@ -77,13 +81,9 @@ EOF
 }
 
 expect_patch() { # name patch test-command
-    local name="$1" patch="$2" test="$3" output status
+    local name="$1" patch="$2" test="$3"
     log "case $name: building from $(basename "$patch")"
-    set +e
-    output="$(build "$name" "$patch" 2>&1)"
-    status=$?
-    set -e
-    echo "$output" | sed "s/^/  [$name] /" >&2
+    build "$name" "$patch"
     if [ $status -ne 0 ]; then fail "$name: build exited $status"; return; fi
     if ! "$ktailor" livepatch check "$out/$name.ko" >&2; then fail "$name: livepatch check rejected the module"; fi
     local got want
@@ -97,13 +97,9 @@ expect_patch() { # name patch test-command
 }
 
 expect_refusal() { # name patch message-fragment
-    local name="$1" patch="$2" fragment="$3" output status
+    local name="$1" patch="$2" fragment="$3"
     log "case $name: building from $(basename "$patch") (must be refused)"
-    set +e
-    output="$(build "$name" "$patch" 2>&1)"
-    status=$?
-    set -e
-    echo "$output" | sed "s/^/  [$name] /" >&2
+    build "$name" "$patch"
     [ $status -eq 2 ] || fail "$name: exit $status, expected 2 (refused)"
     grep -qF -- "$fragment" <<<"$output" || fail "$name: the message does not say '$fragment'"
     [ ! -e "$out/$name.ko" ] || fail "$name: a module was written although the change was refused"

@@ -25,25 +25,49 @@ fn patch(name: &str) -> PathBuf {
     support::repo().join("tests/livepatch-patches").join(name)
 }
 
-/// Runs `ktailor livepatch build` for `patch` into `output`.
-fn build(patch: &Path, system_map: Option<&Path>, name: &str, output: &Path) -> Output {
+/// What a test puts in place of the real target's inputs, and extra flags.
+#[derive(Default)]
+struct Overrides<'a> {
+    config: Option<&'a Path>,
+    system_map: Option<&'a Path>,
+    json: bool,
+}
+
+/// Runs `ktailor livepatch build` for `patch` into `output` against the real target, with
+/// `o`'s inputs in place of the target's.
+fn build_with(patch: &Path, name: &str, output: &Path, o: Overrides) -> Output {
     let target = support::livepatch_target();
     let tree = support::tree("6.1");
-    Command::new(env!("CARGO_BIN_EXE_ktailor"))
-        .args(["livepatch", "build", "--tree"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ktailor"));
+    cmd.args(["livepatch", "build", "--tree"])
         .arg(&tree)
         .arg("--config")
-        .arg(&target.config)
+        .arg(o.config.unwrap_or(&target.config))
         .arg("--patch")
         .arg(patch)
         .arg("--kernel-headers")
         .arg(&target.headers)
         .arg("--system-map")
-        .arg(system_map.unwrap_or(&target.kallsyms))
+        .arg(o.system_map.unwrap_or(&target.kallsyms))
         .args(["--name", name, "--output"])
-        .arg(output)
-        .output()
-        .expect("run ktailor livepatch build")
+        .arg(output);
+    if o.json {
+        cmd.arg("--json");
+    }
+    cmd.output().expect("run ktailor livepatch build")
+}
+
+/// Runs `ktailor livepatch build` for `patch` into `output` (with another symbol table).
+fn build(patch: &Path, system_map: Option<&Path>, name: &str, output: &Path) -> Output {
+    build_with(
+        patch,
+        name,
+        output,
+        Overrides {
+            system_map,
+            ..Default::default()
+        },
+    )
 }
 
 /// The cmdline module, built once for all tests of this file.
@@ -457,21 +481,15 @@ fn a_config_from_another_compiler_is_refused() {
     let config = scratch().join("other-compiler.config");
     std::fs::write(&config, other).expect("write config");
     let out = scratch().join("other-compiler.ko");
-    let run = Command::new(env!("CARGO_BIN_EXE_ktailor"))
-        .args(["livepatch", "build", "--tree"])
-        .arg(support::tree("6.1"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--patch")
-        .arg(patch("cmdline-marker.patch"))
-        .arg("--kernel-headers")
-        .arg(&target.headers)
-        .arg("--system-map")
-        .arg(&target.kallsyms)
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .expect("run ktailor");
+    let run = build_with(
+        &patch("cmdline-marker.patch"),
+        "other_compiler",
+        &out,
+        Overrides {
+            config: Some(&config),
+            ..Default::default()
+        },
+    );
     let err = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(1), "{err}");
     assert!(
@@ -483,23 +501,16 @@ fn a_config_from_another_compiler_is_refused() {
 
 #[test]
 fn build_json_lists_what_the_module_replaces() {
-    let target = support::livepatch_target();
     let out = scratch().join("version_json.ko");
-    let run = Command::new(env!("CARGO_BIN_EXE_ktailor"))
-        .args(["livepatch", "build", "--json", "--tree"])
-        .arg(support::tree("6.1"))
-        .arg("--config")
-        .arg(&target.config)
-        .arg("--patch")
-        .arg(patch("version-new-function.patch"))
-        .arg("--kernel-headers")
-        .arg(&target.headers)
-        .arg("--system-map")
-        .arg(&target.kallsyms)
-        .args(["--name", "version_json", "--output"])
-        .arg(&out)
-        .output()
-        .expect("run ktailor");
+    let run = build_with(
+        &patch("version-new-function.patch"),
+        "version_json",
+        &out,
+        Overrides {
+            json: true,
+            ..Default::default()
+        },
+    );
     assert!(
         run.status.success(),
         "{}",

@@ -129,6 +129,27 @@ impl Keys {
     }
 }
 
+/// The pairing of a patched object's symbols with the original's: patched index → original
+/// index, for symbols whose keys match, whose kinds agree and whose original is defined.
+pub fn counterparts(
+    orig: &Object,
+    okeys: &Keys,
+    patched: &Object,
+    pkeys: &Keys,
+) -> HashMap<usize, usize> {
+    let oindex = okeys.index();
+    pkeys
+        .keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| {
+            let o = *oindex.get(k.as_deref()?)?;
+            let (os, ps) = (&orig.symbols[o], &patched.symbols[i]);
+            (os.section.is_some() && os.kind == ps.kind).then_some((i, o))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

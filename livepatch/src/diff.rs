@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::correlate::{base_name, is_numbered_local, is_special_static, Keys};
+use crate::correlate::{base_name, counterparts, is_numbered_local, is_special_static, Keys};
 use crate::elf::{Machine, Object, SymKind, Symbol, SHF_STRINGS, SHT_GROUP};
 use crate::reference::{
     describe, resolve_target, width, R_AARCH64_ABS64, R_X86_64_PC32, R_X86_64_PLT32,
@@ -317,14 +317,10 @@ fn is_string_section(obj: &Object, sym: &Symbol) -> bool {
 pub fn diff(orig: &Object, patched: &Object) -> Report {
     let okeys = Keys::of(orig);
     let pkeys = Keys::of(patched);
-    let oindex = okeys.index();
+    let pairs = counterparts(orig, &okeys, patched, &pkeys);
+    let counterpart = |i: usize| pairs.get(&i).copied();
     let mut report = Report::default();
     let mut included = BTreeSet::new();
-    let counterpart = |i: usize, kind: SymKind| -> Option<usize> {
-        let k = pkeys.keys.get(i)?.as_deref()?;
-        let o = *oindex.get(k)?;
-        (orig.symbols[o].kind == kind && orig.symbols[o].section.is_some()).then_some(o)
-    };
     let mut touched = Vec::new();
     for (i, sym) in patched.symbols.iter().enumerate() {
         if !considered(patched, sym) {
@@ -333,7 +329,7 @@ pub fn diff(orig: &Object, patched: &Object) -> Report {
         match sym.kind {
             SymKind::Func => {
                 let section = section_name(patched, sym);
-                let Some(o) = counterpart(i, SymKind::Func) else {
+                let Some(o) = counterpart(i) else {
                     report.new_functions.push(sym.name.clone());
                     touched.push(i);
                     continue;
@@ -379,7 +375,7 @@ pub fn diff(orig: &Object, patched: &Object) -> Report {
                 if is_string_section(patched, sym) || is_special_static(&base_name(&sym.name)) {
                     continue;
                 }
-                let Some(o) = counterpart(i, SymKind::Object) else {
+                let Some(o) = counterpart(i) else {
                     continue;
                 };
                 let osym = &orig.symbols[o];
@@ -422,7 +418,7 @@ pub fn diff(orig: &Object, patched: &Object) -> Report {
             let Some(tsec) = tsym.section.and_then(|s| patched.sections.get(s)) else {
                 continue;
             };
-            let new = tsym.kind == SymKind::Object && counterpart(t, SymKind::Object).is_none();
+            let new = tsym.kind == SymKind::Object && counterpart(t).is_none();
             let strings = tsec.flags & SHF_STRINGS != 0 || tsec.name.starts_with(".rodata.str");
             if (new || strings) && !ignored_section(&tsec.name) {
                 included.insert(tsec.name.clone());

@@ -22,7 +22,7 @@ use object::{
     SymbolFlags, SymbolKind, SymbolScope,
 };
 
-use crate::correlate::{base_name, is_special_static, Keys};
+use crate::correlate::{base_name, counterparts, is_special_static, Keys};
 use crate::diff::Report;
 use crate::elf::{Object, SymKind, SHF_STRINGS};
 use crate::reference::resolve_target;
@@ -143,18 +143,7 @@ impl<'a> Extractor<'a> {
     fn new(orig: &'a Object, patched: &'a Object, report: &Report, target: Target<'a>) -> Self {
         let okeys = Keys::of(orig);
         let pkeys = Keys::of(patched);
-        let oindex = okeys.index();
-        let counterpart = pkeys
-            .keys
-            .iter()
-            .enumerate()
-            .filter_map(|(i, k)| {
-                let o = *oindex.get(k.as_deref()?)?;
-                (orig.symbols[o].section.is_some()
-                    && orig.symbols[o].kind == patched.symbols[i].kind)
-                    .then_some((i, o))
-            })
-            .collect();
+        let counterpart = counterparts(orig, &okeys, patched, &pkeys);
         let wanted: HashSet<&str> = report
             .changed_functions
             .iter()

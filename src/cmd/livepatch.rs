@@ -61,7 +61,7 @@ struct BuildArgs {
     /// Where to write the module.
     #[arg(long)]
     output: PathBuf,
-    /// Where prepared build directories are kept (default: $KTAILOR_CACHE or ~/.cache/ktailor).
+    /// Where prepared build directories are kept (default: $KTAILOR_CACHE, else $XDG_CACHE_HOME/ktailor, else ~/.cache/ktailor).
     #[arg(long)]
     cache: Option<PathBuf>,
     /// Print a JSON object (output, cold, funcs, new_functions, klp_symbols, timings_ms,
@@ -113,16 +113,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
 }
 
-fn default_cache() -> PathBuf {
-    if let Some(c) = std::env::var_os("KTAILOR_CACHE") {
-        return PathBuf::from(c);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    home.join(".cache").join("ktailor")
-}
-
 fn run_build(a: &BuildArgs) -> ExitCode {
     let name = a.name.clone().unwrap_or_else(|| {
         let stem = a
@@ -140,7 +130,10 @@ fn run_build(a: &BuildArgs) -> ExitCode {
         system_map: a.system_map.clone(),
         name,
         output: a.output.clone(),
-        cache: a.cache.clone().unwrap_or_else(default_cache),
+        cache: a
+            .cache
+            .clone()
+            .unwrap_or_else(kconfig_parser::shell::cache_root),
     };
     let bar = ProgressBar::new(STEPS.len() as u64);
     bar.set_style(

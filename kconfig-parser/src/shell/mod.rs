@@ -169,19 +169,24 @@ their answers would be wrong: {why}"
     },
 }
 
-/// The cache directory when none is given: `$KTAILOR_CACHE/shell`, with `KTAILOR_CACHE`
-/// defaulting to `$XDG_CACHE_HOME/ktailor`, then `~/.cache/ktailor`.
-pub fn default_cache_dir() -> PathBuf {
+/// ktailor's cache root, shared by everything it caches (shell results, livepatch build
+/// directories): `$KTAILOR_CACHE`, defaulting to `$XDG_CACHE_HOME/ktailor`, then
+/// `~/.cache/ktailor`.
+pub fn cache_root() -> PathBuf {
     let var = |name: &str| {
         std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    let base = var("KTAILOR_CACHE")
+    var("KTAILOR_CACHE")
         .or_else(|| var("XDG_CACHE_HOME").map(|x| x.join("ktailor")))
         .or_else(|| var("HOME").map(|h| h.join(".cache").join("ktailor")))
-        .unwrap_or_else(|| std::env::temp_dir().join("ktailor-cache"));
-    base.join("shell")
+        .unwrap_or_else(|| std::env::temp_dir().join("ktailor-cache"))
+}
+
+/// The cache directory when none is given: `shell` under [`cache_root`].
+pub fn default_cache_dir() -> PathBuf {
+    cache_root().join("shell")
 }
 
 /// An answer with the ids of the paths it depends on, or why there is none.
