@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Times, in one run, a full load of a tree's Kconfig by ktailor against the tree's own conf,
-# then olddefconfig of Debian's cloud-amd64 config (ktailor config vs conf, warm and cold).
+# then olddefconfig of Debian's cloud-amd64 config (ktailor config vs conf).
 # conf cannot load without also configuring, so its side is `conf --olddefconfig` on an empty
 # .config (load plus one evaluation), run directly with kbuild's environment (`ktailor env`)
-# and through make; ktailor's side is `ktailor parse` (load only), with a warm and a cold
-# $(shell,...) cache.
+# and through make; ktailor's side is `ktailor parse` (load only). ktailor runs three ways:
+#   warm cache       the model cache holds the finished load (every run after the first);
+#   --no-model-cache the Kconfig files are parsed, the $(shell,...) answers come from the cache
+#                    (a run after a Kconfig file changed);
+#   --no-cache       nothing cached: every $(shell,...) command runs (a first run).
 #
 #   scripts/bench-load.sh [VERSION] [ARCH]        defaults: 6.1 x86_64
 set -euo pipefail
@@ -31,6 +34,7 @@ chmod +x "$scratch/conf.sh"
 "$ktailor" parse --tree "$tree" --arch "$arch" >/dev/null   # fill the shell cache
 hyperfine --warmup 2 --runs 10 --export-markdown "$scratch/result.md" \
     -n "ktailor parse (warm cache)" "$ktailor parse --tree $tree --arch $arch" \
+    -n "ktailor parse --no-model-cache" "$ktailor parse --tree $tree --arch $arch --no-model-cache" \
     -n "ktailor parse --no-cache" "$ktailor parse --tree $tree --arch $arch --no-cache" \
     -n "conf --olddefconfig (direct)" "$scratch/conf.sh" \
     -n "make olddefconfig" "make -s -C $tree O=$obj ARCH=$arch KCONFIG_CONFIG=$scratch/make.config olddefconfig"
@@ -43,9 +47,12 @@ chmod +x "$scratch/conf-old.sh"
 hyperfine --warmup 2 --runs 10 --export-markdown "$scratch/old.md" \
     --prepare "cp $scratch/cloud.config $scratch/old.config" \
     -n "ktailor config olddefconfig (warm cache)" "$ktailor config olddefconfig --tree $tree --arch $arch --input $scratch/cloud.config --output $scratch/ours.config" \
+    -n "ktailor config olddefconfig --no-model-cache" "$ktailor config olddefconfig --tree $tree --arch $arch --no-model-cache --input $scratch/cloud.config --output $scratch/ours.config" \
     -n "ktailor config olddefconfig --no-cache" "$ktailor config olddefconfig --tree $tree --arch $arch --no-cache --input $scratch/cloud.config --output $scratch/ours.config" \
     -n "conf --olddefconfig (direct)" "$scratch/conf-old.sh"
 cat "$scratch/old.md"
 cmp "$scratch/old.config" "$scratch/ours.config" && echo "olddefconfig outputs are identical"
-/usr/bin/time -f "ktailor olddefconfig peak RSS: %M KiB" "$ktailor" config olddefconfig --tree "$tree" --arch "$arch" --input "$scratch/cloud.config" --output "$scratch/ours.config"
+for mode in "" --no-model-cache --no-cache; do
+    /usr/bin/time -f "ktailor olddefconfig ${mode:-(warm cache)} peak RSS: %M KiB" "$ktailor" config olddefconfig --tree "$tree" --arch "$arch" $mode --input "$scratch/cloud.config" --output "$scratch/ours.config"
+done
 /usr/bin/time -f "conf olddefconfig peak RSS: %M KiB" "$scratch/conf-old.sh"

@@ -6,7 +6,7 @@
 use crate::model::SymbolId;
 
 /// The comparison operators of `symbol OP symbol` (E_EQUAL, E_UNEQUAL, E_LTH, E_LEQ, E_GTH, E_GEQ).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CmpOp {
     Equal,
     Unequal,
@@ -31,7 +31,7 @@ impl CmpOp {
 }
 
 /// A Kconfig expression. `None` in C (a NULL `struct expr *`) is `Option<Expr>` here.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Expr {
     /// E_SYMBOL: a symbol (constant or not).
     Symbol(SymbolId),

@@ -12,10 +12,13 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::lexer::{lex, FileTokens, Keyword, StrPiece, Tok};
 use crate::parser::FileSource;
+use crate::shell::Ident;
 
 struct Entry {
     text: Arc<str>,
     tokens: Arc<FileTokens>,
+    /// The file's identity when it was read (`fstat` of the open file), for the model cache.
+    ident: Ident,
 }
 
 /// The Kconfig files of one source tree, read and lexed on first use.
@@ -56,14 +59,23 @@ impl TreeFiles {
     }
 
     fn read_and_lex(&self, name: &str) -> Result<Arc<Entry>, String> {
+        use std::io::Read;
         let path = self.path_of(name);
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+        let mut file = std::fs::File::open(&path).map_err(fail)?;
+        let meta = file.metadata().map_err(fail)?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.read_to_end(&mut bytes).map_err(fail)?;
         let text: Arc<str> = match String::from_utf8(bytes) {
             Ok(s) => s.into(),
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned().into(),
         };
         let tokens = Arc::new(lex(text.clone()));
-        Ok(Arc::new(Entry { text, tokens }))
+        Ok(Arc::new(Entry {
+            text,
+            tokens,
+            ident: Ident::from_metadata(&meta),
+        }))
     }
 
     /// Reads and lexes, in parallel, every file reachable from `top` through `source`
@@ -105,6 +117,20 @@ impl TreeFiles {
                 scope.spawn(move |s| self.prefetch_one(s, path, env, seen));
             }
         }
+    }
+
+    /// Every file read so far, by path, with its identity when it was read (files that could
+    /// not be read are left out: a load that needed one failed).
+    pub(crate) fn stamps(&self) -> Vec<(PathBuf, Ident)> {
+        let Ok(files) = self.files.lock() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(PathBuf, Ident)> = files
+            .iter()
+            .filter_map(|(name, e)| e.as_ref().ok().map(|e| (self.path_of(name), e.ident)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     /// The number of files read so far.

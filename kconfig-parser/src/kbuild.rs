@@ -425,4 +425,4 @@ use makefile::{make_assignment, read, TreeFiles};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod warm_load_tests;
+pub(crate) mod warm_load_tests;

@@ -18,6 +18,7 @@ pub mod kbuild;
 pub mod lexer;
 pub mod loader;
 pub mod model;
+pub(crate) mod model_cache;
 pub mod parser;
 pub mod preprocess;
 pub mod shell;

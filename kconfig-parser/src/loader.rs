@@ -2,6 +2,7 @@
 //! missing, running those commands in parallel between rounds), and finalise the model.
 
 use crate::files::TreeFiles;
+use crate::model_cache::{self, answer_hash, Inputs};
 use crate::parser::FileSource;
 use crate::parser::{Dialect, ParseError, ParseOutput, Parser};
 use crate::preprocess::{Preprocessor, ShellOracle};
@@ -37,6 +38,36 @@ pub struct LoadStats {
     pub parse_ms: f64,
     pub finalize_ms: f64,
     pub depcheck_ms: f64,
+    /// Whether the model came from the model cache ([`crate::model_cache`]).
+    pub model_cache: ModelCacheUse,
+    /// Wall time spent looking up (and, on a hit, reading) the model cache, in milliseconds.
+    pub model_cache_ms: f64,
+}
+
+/// What a load did with the model cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelCacheUse {
+    /// `--no-cache`: neither read nor written.
+    #[default]
+    Off,
+    /// The cached model was valid and used: nothing was parsed.
+    Hit,
+    /// No valid entry: the tree was parsed and the entry written.
+    Miss,
+}
+
+/// Runs `f` on a thread with a stack large enough for the deepest recursion over Kconfig
+/// expressions and `source` nesting (the C limit on user functions is 1000 levels).
+fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, LoadError> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn_scoped(s, f)
+            .map_err(|e| LoadError::Other(format!("cannot start a loader thread: {e}")))?
+            .join()
+            .map_err(|_| LoadError::Other("a loader thread panicked".into()))
+    })
 }
 
 /// Parses the tree whose files `files` reads (call [`TreeFiles::prefetch`] first to read them
@@ -55,17 +86,9 @@ pub fn parse_rounds(
     const MAX_ROUNDS: usize = 32;
     for round in 1..=MAX_ROUNDS {
         stats.rounds = round;
-        // Deeply recursive user functions need a large stack (the C limit is 1000 levels).
-        let (res, pending) = std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .stack_size(256 << 20)
-                .spawn_scoped(s, || {
-                    let pp = Preprocessor::new(env, shell);
-                    Parser::new(pp, files, dialect).parse(top)
-                })
-                .map_err(|e| LoadError::Other(format!("cannot start the parser thread: {e}")))?
-                .join()
-                .map_err(|_| LoadError::Other("the parser thread panicked".into()))
+        let (res, pending) = on_big_stack(|| {
+            let pp = Preprocessor::new(env, shell);
+            Parser::new(pp, files, dialect).parse(top)
         })?;
         if pending.is_empty() {
             return Ok(res?);
@@ -85,6 +108,9 @@ pub struct LoadOptions {
     pub no_cache: bool,
     /// Where the shell cache lives (None: [`crate::shell::default_cache_dir`]).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Parse the tree even when the model cache holds it, and write no entry (the shell cache
+    /// is still used): what a load costs without the model cache.
+    pub no_model_cache: bool,
 }
 
 /// A loaded, finalised tree.
@@ -99,13 +125,21 @@ pub struct LoadedTree {
     pub stats: LoadStats,
 }
 
-struct RunnerOracle<'r>(&'r crate::shell::ShellRunner);
+/// The shell runner as the preprocessor asks it, noting every answer used (for the model
+/// cache's record of inputs).
+struct RunnerOracle<'r> {
+    runner: &'r crate::shell::ShellRunner,
+    used: std::sync::Mutex<rustc_hash::FxHashMap<String, [u8; 32]>>,
+}
 
 impl ShellOracle for RunnerOracle<'_> {
     fn shell(&self, cmd: &str) -> Option<(String, Vec<u8>)> {
-        self.0
-            .lookup(cmd)
-            .map(|o| (o.stdout.clone(), o.stderr.clone()))
+        let o = self.runner.lookup(cmd)?;
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        if !used.contains_key(cmd) {
+            used.insert(cmd.to_string(), answer_hash(&o.stdout, &o.stderr));
+        }
+        Some((o.stdout.clone(), o.stderr.clone()))
     }
 }
 
@@ -133,17 +167,63 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     };
     let mut env = crate::kbuild::KbuildEnv::with_options(tree, &kbuild_opts)
         .map_err(|e| LoadError::Other(e.to_string()))?;
-    let runner = ShellRunner::new(&env, mode).map_err(|e| LoadError::Shell(e.to_string()))?;
+    let runner =
+        ShellRunner::new(&env, mode.clone()).map_err(|e| LoadError::Shell(e.to_string()))?;
     let files = TreeFiles::new(&env.tree);
     let getenv = |name: &str| env.get(name);
     let setup_ms = ms(t);
+    let v = (env.version.version, env.version.patchlevel);
+    let t = std::time::Instant::now();
+    let cache_entry = match &mode {
+        CacheMode::Disk(_) if opts.no_model_cache => None,
+        CacheMode::Disk(dir) => {
+            let key = model_cache::key(&env.tree, v, &runner.env_fingerprint());
+            Some((
+                model_cache::entry_path(&dir.join("models"), &env.arch, &key),
+                key,
+            ))
+        }
+        CacheMode::MemoryOnly => None,
+    };
+    if let Some((path, key)) = &cache_entry {
+        let answer = |cmd: &str| {
+            runner
+                .lookup(cmd)
+                .map(|o| answer_hash(&o.stdout, &o.stderr))
+        };
+        let hit = on_big_stack(|| {
+            model_cache::load(path, key, |inputs| {
+                model_cache::inputs_hold(inputs, &getenv, &answer)
+            })
+        })?;
+        if let Some(body) = hit {
+            env.warnings.extend(runner.warnings());
+            let stats = LoadStats {
+                files: body.model.files.len(),
+                setup_ms,
+                model_cache: ModelCacheUse::Hit,
+                model_cache_ms: ms(t),
+                ..Default::default()
+            };
+            return Ok(LoadedTree {
+                model: body.model,
+                env,
+                messages: body.messages,
+                env_used: body.env_used,
+                stats,
+            });
+        }
+    }
+    let model_cache_ms = ms(t);
     let t = std::time::Instant::now();
     files.prefetch("Kconfig", &getenv);
     let prefetch_ms = ms(t);
     let t = std::time::Instant::now();
-    let v = (env.version.version, env.version.patchlevel);
     let dialect = Dialect::for_version(v.0, v.1);
-    let oracle = RunnerOracle(&runner);
+    let oracle = RunnerOracle {
+        runner: &runner,
+        used: Default::default(),
+    };
     let mut stats = LoadStats::default();
     let mut run = |cmds: &[String]| runner.run_batch(cmds).map_err(|e| e.to_string());
     let out = parse_rounds(
@@ -171,6 +251,46 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
     if !errors.is_empty() {
         return Err(LoadError::Recursive(errors.concat()));
     }
+    stats.model_cache_ms = model_cache_ms;
+    let Some((path, key)) = cache_entry else {
+        return Ok(LoadedTree {
+            model,
+            env,
+            messages,
+            env_used,
+            stats,
+        });
+    };
+    stats.model_cache = ModelCacheUse::Miss;
+    let t = std::time::Instant::now();
+    let mut shell: Vec<(String, [u8; 32])> = oracle
+        .used
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .collect();
+    shell.sort();
+    let inputs = Inputs {
+        files: files.stamps(),
+        env: env_used.clone(),
+        shell,
+    };
+    let body = model_cache::Body {
+        model,
+        messages,
+        env_used,
+    };
+    // A cache that cannot be written costs the next run a parse, nothing more.
+    if let Err(e) = on_big_stack(|| model_cache::store(&path, &key, &inputs, &body))? {
+        env.warnings
+            .push(format!("model cache {}: {e} (not written)", path.display()));
+    }
+    stats.model_cache_ms += ms(t);
+    let model_cache::Body {
+        model,
+        messages,
+        env_used,
+    } = body;
     Ok(LoadedTree {
         model,
         env,

@@ -12,7 +12,9 @@ use crate::expr::Expr;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
         pub struct $name(pub u32);
         impl $name {
             /// The index of this id in its arena.
@@ -41,7 +43,7 @@ id_type!(
 );
 
 /// `enum symbol_type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SymbolType {
     Unknown,
@@ -111,7 +113,7 @@ pub mod flags {
 }
 
 /// `enum prop_type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PropKind {
     /// P_PROMPT: `prompt "text" [if expr]` or a prompt after a type.
@@ -135,7 +137,7 @@ pub enum PropKind {
 }
 
 /// `struct property`: one property of a symbol (or the prompt of a menu/comment).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Property {
     pub kind: PropKind,
     /// The prompt text for Prompt, Comment and Menu.
@@ -151,7 +153,7 @@ pub struct Property {
 }
 
 /// `struct symbol`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Symbol {
     /// None for anonymous choices.
     pub name: Option<String>,
@@ -214,7 +216,7 @@ impl Symbol {
 
 /// What statement created a menu node. C keeps this implicit; it is explicit here for the
 /// commands that print the tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MenuKind {
     Root,
@@ -227,7 +229,7 @@ pub enum MenuKind {
 }
 
 /// `struct menu`: one node of the menu tree.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Menu {
     pub kind: MenuKind,
     pub next: Option<MenuId>,
@@ -250,7 +252,7 @@ pub struct Menu {
 }
 
 /// A Kconfig file that was read, `struct file`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct File {
     /// The name as the `source` statement gave it (relative to srctree), as conf prints it.
     pub name: String,
@@ -273,7 +275,7 @@ pub const SYM_NO: SymbolId = SymbolId(2);
 pub const SYM_EMPTY: SymbolId = SymbolId(3);
 
 /// The model of a whole Kconfig tree for one architecture.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     pub symbols: Vec<Symbol>,
     pub props: Vec<Property>,

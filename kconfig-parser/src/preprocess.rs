@@ -33,7 +33,7 @@ pub enum Flavor {
 }
 
 /// Something the preprocessor printed, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Output {
     /// `$(info,...)`: printed to stdout.
     Stdout(String),

@@ -85,6 +85,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             arch: Some(sel.arch.clone()),
             no_cache: a.no_cache,
             cache_dir: None,
+            no_model_cache: false,
         },
     )
     .map_err(|e| e.to_string())?;

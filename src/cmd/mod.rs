@@ -30,21 +30,30 @@ pub struct TreeArgs {
     /// Run every $(shell,...) command instead of using the on-disk cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Parse the Kconfig files even when the model cache holds this tree's finished load (the
+    /// $(shell,...) cache is still used)
+    #[arg(long)]
+    pub no_model_cache: bool,
 }
 
 impl TreeArgs {
     /// Loads the tree, replaying what conf prints while it parses.
-    pub fn load(&self, echo_messages: bool) -> Result<LoadedTree, String> {
+    ///
+    /// The tree is leaked: a command loads one tree and exits, and freeing its hundred
+    /// thousand allocations (made on the loader's thread) at exit costs more than a whole
+    /// evaluation.
+    pub fn load(&self, echo_messages: bool) -> Result<&'static LoadedTree, String> {
         let opts = LoadOptions {
             arch: self.arch.clone(),
             no_cache: self.no_cache,
             cache_dir: None,
+            no_model_cache: self.no_model_cache,
         };
         let tree = load_tree(&self.tree, &opts).map_err(|e| e.to_string())?;
         if echo_messages {
             print_messages(&tree.messages);
         }
-        Ok(tree)
+        Ok(Box::leak(Box::new(tree)))
     }
 }
 

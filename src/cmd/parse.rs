@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use kconfig_parser::loader::ModelCacheUse;
 use kconfig_parser::preprocess::Output;
 use kconfig_parser::summary::TreeSummary;
 
@@ -99,10 +100,20 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     println!("props:     {}", s.properties);
     println!("modules:   {}", s.modules_symbol);
     println!("warnings:  {}", report.warnings.len());
-    println!(
-        "loaded in  {:.1} ms ({} parse round(s), {} shell command(s) run)",
-        report.load_ms, report.load.rounds, report.load.commands_run
-    );
+    let how = match report.load.model_cache {
+        ModelCacheUse::Hit => "the model cache's entry, nothing parsed".to_string(),
+        use_ => format!(
+            "{} parse round(s), {} shell command(s) run, model cache {}",
+            report.load.rounds,
+            report.load.commands_run,
+            if use_ == ModelCacheUse::Miss {
+                "written"
+            } else {
+                "off"
+            }
+        ),
+    };
+    println!("loaded in  {:.1} ms ({how})", report.load_ms);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -18,7 +18,7 @@ use crate::shell::testutil::{write_script, TempDir};
 const CHILD_VAR: &str = "KTAILOR_TEST_WARM_LOAD_DIR";
 
 /// A 6.12-like tree whose Kconfig reads the version texts and runs a few commands.
-fn fake_tree(dir: &Path) {
+pub(crate) fn fake_tree(dir: &Path) {
     let files = [
         (
             "Makefile",
@@ -159,9 +159,25 @@ fn warm_load_forks_nothing() {
         "0",
         "the warm load started processes: {warm:?}"
     );
+    assert_eq!(get(&cold, "model_cache"), "miss");
     assert_eq!(get(&warm, "commands_run"), "0");
-    assert_eq!(get(&warm, "rounds"), "1");
+    // The whole model came from the model cache: nothing was parsed.
+    assert_eq!(get(&warm, "model_cache"), "hit", "{warm:?}");
+    assert_eq!(get(&warm, "rounds"), "0");
     assert_eq!(get(&warm, "warnings"), "0", "{warm:?}");
+
+    // Without the model cache, the parse itself is answered from the shell cache.
+    std::fs::remove_dir_all(t.path().join("cache").join("models")).unwrap();
+    let reparsed = load_in_child(t.path(), &path);
+    assert_eq!(
+        counted(&counter),
+        after_cold,
+        "the reparse ran a wrapped tool"
+    );
+    assert_eq!(get(&reparsed, "children_waited"), "0", "{reparsed:?}");
+    assert_eq!(get(&reparsed, "model_cache"), "miss");
+    assert_eq!(get(&reparsed, "rounds"), "1");
+    assert_eq!(get(&reparsed, "commands_run"), "0");
     // The same answers, cached.
     for key in [
         "CC_VERSION_TEXT",
@@ -172,6 +188,7 @@ fn warm_load_forks_nothing() {
         "KCONFIG_DEFCONFIG_LIST",
     ] {
         assert_eq!(get(&warm, key), get(&cold, key), "{key}");
+        assert_eq!(get(&reparsed, key), get(&cold, key), "{key}");
     }
 
     // A compiler upgrade (the file CC runs changes) invalidates the cached version text.
@@ -192,6 +209,8 @@ fn warm_load_forks_nothing() {
     );
     let upgraded = load_in_child(t.path(), &path);
     assert_eq!(get(&upgraded, "CC_VERSION_TEXT"), "gcc (upgraded) 99.1");
+    // The cached model was made with the old compiler's answers: not used.
+    assert_eq!(get(&upgraded, "model_cache"), "miss", "{upgraded:?}");
     assert!(counted(&counter).len() > after_cold.len());
 }
 
@@ -225,6 +244,7 @@ fn warm_load_child() {
             arch: Some("x86_64".into()),
             no_cache: false,
             cache_dir: Some(dir.join("cache")),
+            no_model_cache: false,
         },
     )
     .expect("load the fake tree");
@@ -237,6 +257,10 @@ fn warm_load_child() {
         ),
         ("commands_run", loaded.stats.commands_run.to_string()),
         ("rounds", loaded.stats.rounds.to_string()),
+        (
+            "model_cache",
+            format!("{:?}", loaded.stats.model_cache).to_lowercase(),
+        ),
         ("warnings", loaded.env.warnings.len().to_string()),
         ("all_warnings", loaded.env.warnings.join(" | ")),
     ];

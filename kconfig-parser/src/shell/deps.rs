@@ -114,7 +114,7 @@ pub(crate) fn env_fingerprint(
 /// What `stat` says about a path: enough to notice a file being replaced, rewritten, created or
 /// removed. `(dev, ino)` pins the file a path resolves to (through symlinks) as a canonical
 /// path would, in one system call; `ctime` catches rewrites that restore the mtime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Ident {
     pub kind: u8,
     pub dev: u64,
@@ -135,30 +135,7 @@ impl Ident {
     /// `stat(path)` (following symlinks).
     pub fn of(path: &Path) -> Ident {
         match std::fs::metadata(path) {
-            Ok(m) => {
-                let kind = if m.is_file() {
-                    Self::FILE
-                } else if m.is_dir() {
-                    Self::DIR
-                } else {
-                    Self::OTHER
-                };
-                Ident {
-                    kind,
-                    dev: m.dev(),
-                    ino: m.ino(),
-                    size: m.size(),
-                    mtime_ns: m
-                        .mtime()
-                        .saturating_mul(1_000_000_000)
-                        .saturating_add(m.mtime_nsec()),
-                    ctime_ns: m
-                        .ctime()
-                        .saturating_mul(1_000_000_000)
-                        .saturating_add(m.ctime_nsec()),
-                    mode: m.mode(),
-                }
-            }
+            Ok(m) => Self::from_metadata(&m),
             Err(e) => Ident {
                 kind: if e.kind() == std::io::ErrorKind::NotFound {
                     Self::MISSING
@@ -172,6 +149,32 @@ impl Ident {
                 ctime_ns: 0,
                 mode: 0,
             },
+        }
+    }
+
+    /// The identity `metadata` (a `stat` or an `fstat`) describes.
+    pub fn from_metadata(m: &std::fs::Metadata) -> Ident {
+        let kind = if m.is_file() {
+            Self::FILE
+        } else if m.is_dir() {
+            Self::DIR
+        } else {
+            Self::OTHER
+        };
+        Ident {
+            kind,
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime_ns: m
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(m.mtime_nsec()),
+            ctime_ns: m
+                .ctime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(m.ctime_nsec()),
+            mode: m.mode(),
         }
     }
 

@@ -61,8 +61,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use crate::kbuild::KbuildEnv;
+pub(crate) use deps::Ident;
 pub use deps::{is_volatile, VOLATILE_ENV, VOLATILE_ENV_PREFIXES};
-use deps::{DepContext, Ident, PathTable};
+use deps::{DepContext, PathTable};
 use devnull::{NullState, DEV_NULL};
 use exec::Flavor;
 use store::CACHE_EXT;
@@ -404,6 +405,11 @@ impl ShellRunner {
             Validity::Fresh | Validity::Valid => Some(entry.output.clone()),
             Validity::Unchecked | Validity::Stale => None,
         }
+    }
+
+    /// The blake3 fingerprint of the environment commands run in (the cache file's key).
+    pub fn env_fingerprint(&self) -> [u8; 32] {
+        self.env_hash
     }
 
     /// What this runner did so far.

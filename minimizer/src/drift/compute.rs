@@ -128,6 +128,7 @@ pub fn load_tree(dir: &Path, arch: Option<&str>, no_cache: bool) -> Result<Loade
         arch: arch.map(str::to_string),
         no_cache,
         cache_dir: None,
+        no_model_cache: false,
     };
     kconfig_parser::loader::load_tree(dir, &opts).map_err(|source| DriftError::Load {
         path: dir.to_path_buf(),
