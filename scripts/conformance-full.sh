@@ -28,8 +28,12 @@ for version in ${VERSIONS:-6.1 6.12}; do
         python3 - "$f" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
+alone = d['ktailor_alone']
 print(f"{sys.argv[1]}: {d['identical']}/{d['cases']} identical, "
-      f"conf {d['conf_ms_total'] / 1000:.0f} s, ktailor {d['ktailor_ms_total'] / 1000:.1f} s")
+      f"conf {d['conf_ms_total'] / 1000:.0f} s, ktailor {d['ktailor_ms_total'] / 1000:.1f} s "
+      f"(sums over cases); ktailor alone {alone['total_wall_ms'] / 1000:.1f} s wall "
+      f"(loads {alone['load_wall_ms'] / 1000:.1f} s, cases {alone['cases_wall_ms'] / 1000:.1f} s, "
+      f"{alone['threads']} threads)")
 PY
     done
 done

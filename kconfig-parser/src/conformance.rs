@@ -340,6 +340,19 @@ fn run_ours(
     })
 }
 
+/// Runs only ktailor's side of a case (what [`run_case`] compares with conf), for timing
+/// ktailor alone; returns the number of bytes it wrote.
+pub fn run_ktailor_side(
+    loaded: &LoadedTree,
+    plan: &Arc<EvalPlan>,
+    obj: &Path,
+    case: &Case,
+    scratch: &Path,
+) -> Result<usize, String> {
+    let out = run_ours(loaded, plan, obj, case, scratch)?;
+    Ok(out.config.len() + out.defconfig.len())
+}
+
 fn first_diff(name: &str, a: &[u8], b: &[u8], max: usize) -> Vec<String> {
     let a = String::from_utf8_lossy(a);
     let b = String::from_utf8_lossy(b);

@@ -58,8 +58,9 @@ pub enum ModelCacheUse {
 }
 
 /// Runs `f` on a thread with a stack large enough for the deepest recursion over Kconfig
-/// expressions and `source` nesting (the C limit on user functions is 1000 levels).
-fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, LoadError> {
+/// expressions and `source` nesting (the C limit on user functions is 1000 levels). The caller
+/// blocks: `f` must not wait for rayon's pool, whose workers may be the ones blocked.
+pub(crate) fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, LoadError> {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(256 << 20)
@@ -191,11 +192,9 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
                 .lookup(cmd)
                 .map(|o| answer_hash(&o.stdout, &o.stderr))
         };
-        let hit = on_big_stack(|| {
-            model_cache::load(path, key, |inputs| {
-                model_cache::inputs_hold(inputs, &getenv, &answer)
-            })
-        })?;
+        let hit = model_cache::load(path, key, |inputs| {
+            model_cache::inputs_hold(inputs, &getenv, &answer)
+        });
         if let Some(body) = hit {
             env.warnings.extend(runner.warnings());
             let stats = LoadStats {
@@ -281,7 +280,7 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
         env_used,
     };
     // A cache that cannot be written costs the next run a parse, nothing more.
-    if let Err(e) = on_big_stack(|| model_cache::store(&path, &key, &inputs, &body))? {
+    if let Err(e) = model_cache::store(&path, &key, &inputs, &body) {
         env.warnings
             .push(format!("model cache {}: {e} (not written)", path.display()));
     }

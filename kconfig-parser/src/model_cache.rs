@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::loader::on_big_stack;
 use crate::model::Model;
 use crate::preprocess::Output;
 use crate::shell::Ident;
@@ -91,7 +92,8 @@ pub(crate) fn entry_path(dir: &Path, arch: &str, key: &[u8; 32]) -> PathBuf {
     dir.join(format!("{label}-{hex}.model"))
 }
 
-/// Whether every recorded input still holds: files by identity (`stat`ed in parallel), the
+/// Whether every recorded input still holds: files by identity (`stat`ed in parallel, so not
+/// to be called from a thread outside rayon's pool while its workers wait for this one), the
 /// environment through `getenv`, shell answers through `answer` (the hash of today's answer).
 pub(crate) fn inputs_hold(
     inputs: &Inputs,
@@ -137,7 +139,9 @@ pub(crate) fn load(path: &Path, key: &[u8; 32], valid: impl Fn(&Inputs) -> bool)
     if blake3::hash(body).as_bytes() != &data[inputs_end..body_start] {
         return None;
     }
-    postcard::from_bytes(body).ok()
+    on_big_stack(|| postcard::from_bytes(body).ok())
+        .ok()
+        .flatten()
 }
 
 /// Writes an entry (temporary file and rename), then trims the directory to [`MAX_ENTRIES`].
@@ -148,7 +152,9 @@ pub(crate) fn store(
     body: &Body,
 ) -> Result<(), String> {
     let inputs = postcard::to_stdvec(inputs).map_err(|e| e.to_string())?;
-    let body = postcard::to_stdvec(body).map_err(|e| e.to_string())?;
+    let body = on_big_stack(|| postcard::to_stdvec(body))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(body.len() + inputs.len() + 96);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());

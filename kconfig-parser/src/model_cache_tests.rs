@@ -161,3 +161,22 @@ fn changed_environment_or_shell_answers_invalidate() {
     assert!(!inputs_hold(&inputs, &env_x86, &warned));
     assert!(!inputs_hold(&inputs, &env_x86, &gone));
 }
+
+/// Loads run from rayon's workers (as `conformance` loads every arch) while the cache is read:
+/// every worker busy in a load must not starve the cache's own parallel work.
+#[test]
+fn parallel_loads_from_rayon_workers_hit() {
+    use rayon::prelude::*;
+    let t = TempDir::new("model-cache-parallel");
+    fake_tree(&t.path().join("tree"));
+    let parsed = fingerprint(&load(t.path(), false));
+    let n = 4 * rayon::current_num_threads();
+    let uses: Vec<(ModelCacheUse, bool)> = (0..n)
+        .into_par_iter()
+        .map(|_| {
+            let l = load(t.path(), false);
+            (l.stats.model_cache, fingerprint(&l) == parsed)
+        })
+        .collect();
+    assert_eq!(uses, vec![(ModelCacheUse::Hit, true); n]);
+}
