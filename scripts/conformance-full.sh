@@ -9,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 outdir="${1:-conformance-report}"
+versions="${VERSIONS:-6.1 6.12}"
+# Not passed on: every variable ktailor and conf see is part of the $(shell,...) cache's key.
+export -n VERSIONS 2>/dev/null || true
 mkdir -p "$outdir"
 cargo build --release -q
 ktailor="$PWD/target/release/ktailor"
@@ -18,7 +21,7 @@ for flavour in cloud-amd64 amd64; do
     xz -dc "/usr/src/linux-config-6.1/config.amd64_none_$flavour.xz" > "$scratch/$flavour.config"
 done
 status=0
-for version in ${VERSIONS:-6.1 6.12}; do
+for version in $versions; do
     tree="$(scripts/kernel-tree.sh "$version")"
     echo "== Linux $version: every arch, every defconfig" >&2
     "$ktailor" conformance --tree "$tree" --arch all --defconfigs all --json > "$outdir/$version-all.json" || status=1
