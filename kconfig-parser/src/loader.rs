@@ -251,45 +251,33 @@ pub fn load_tree(tree: &std::path::Path, opts: &LoadOptions) -> Result<LoadedTre
         return Err(LoadError::Recursive(errors.concat()));
     }
     stats.model_cache_ms = model_cache_ms;
-    let Some((path, key)) = cache_entry else {
-        return Ok(LoadedTree {
-            model,
-            env,
-            messages,
-            env_used,
-            stats,
-        });
-    };
-    stats.model_cache = ModelCacheUse::Miss;
-    let t = std::time::Instant::now();
-    let mut shell: Vec<(String, [u8; 32])> = oracle
-        .used
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .collect();
-    shell.sort();
-    let inputs = Inputs {
-        files: files.stamps(),
-        env: env_used.clone(),
-        shell,
-    };
-    let body = model_cache::Body {
-        model,
-        messages,
-        env_used,
-    };
-    // A cache that cannot be written costs the next run a parse, nothing more.
-    if let Err(e) = model_cache::store(&path, &key, &inputs, &body) {
-        env.warnings
-            .push(format!("model cache {}: {e} (not written)", path.display()));
+    if let Some((path, key)) = cache_entry {
+        stats.model_cache = ModelCacheUse::Miss;
+        let t = std::time::Instant::now();
+        let mut shell: Vec<(String, [u8; 32])> = oracle
+            .used
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .collect();
+        shell.sort();
+        let inputs = Inputs {
+            files: files.stamps(),
+            env: env_used.clone(),
+            shell,
+        };
+        let body = model_cache::BodyRef {
+            model: &model,
+            messages: &messages,
+            env_used: &env_used,
+        };
+        // A cache that cannot be written costs the next run a parse, nothing more.
+        if let Err(e) = model_cache::store(&path, &key, &inputs, &body) {
+            env.warnings
+                .push(format!("model cache {}: {e} (not written)", path.display()));
+        }
+        stats.model_cache_ms += ms(t);
     }
-    stats.model_cache_ms += ms(t);
-    let model_cache::Body {
-        model,
-        messages,
-        env_used,
-    } = body;
     Ok(LoadedTree {
         model,
         env,

@@ -45,12 +45,20 @@ pub(crate) struct Inputs {
     pub shell: Vec<(String, [u8; 32])>,
 }
 
-/// The result of a load that the cache keeps.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// The result of a load that the cache keeps, as read back.
+#[derive(serde::Deserialize)]
 pub(crate) struct Body {
     pub model: Model,
     pub messages: Vec<Output>,
     pub env_used: Vec<(String, String)>,
+}
+
+/// The same, borrowed from the load being stored (it encodes exactly as [`Body`]).
+#[derive(serde::Serialize)]
+pub(crate) struct BodyRef<'a> {
+    pub model: &'a Model,
+    pub messages: &'a [Output],
+    pub env_used: &'a [(String, String)],
 }
 
 /// The hash [`Inputs::shell`] records of an answer.
@@ -149,7 +157,7 @@ pub(crate) fn store(
     path: &Path,
     key: &[u8; 32],
     inputs: &Inputs,
-    body: &Body,
+    body: &BodyRef<'_>,
 ) -> Result<(), String> {
     let inputs = postcard::to_stdvec(inputs).map_err(|e| e.to_string())?;
     let body = on_big_stack(|| postcard::to_stdvec(body))
