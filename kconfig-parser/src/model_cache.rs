@@ -79,7 +79,7 @@ pub(crate) fn key(tree: &Path, version: (u32, u32), env_fingerprint: &[u8; 32]) 
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let exe = std::env::current_exe()
         .map(|p| Ident::of(&p))
-        .unwrap_or(Ident::of(Path::new("")));
+        .unwrap_or_else(|_| Ident::of(Path::new("")));
     h.update(&postcard::to_stdvec(&exe).unwrap_or_default());
     let tree = std::fs::canonicalize(tree).unwrap_or_else(|_| tree.to_path_buf());
     h.update(tree.as_os_str().as_encoded_bytes());
@@ -92,12 +92,7 @@ pub(crate) fn key(tree: &Path, version: (u32, u32), env_fingerprint: &[u8; 32]) 
 
 /// The file of a key in `dir`, named after the architecture for people looking at the cache.
 pub(crate) fn entry_path(dir: &Path, arch: &str, key: &[u8; 32]) -> PathBuf {
-    let label: String = arch
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    let hex: String = key[..8].iter().map(|b| format!("{b:02x}")).collect();
-    dir.join(format!("{label}-{hex}.model"))
+    dir.join(crate::shell::cache_file_name(arch, key, "model"))
 }
 
 /// Whether every recorded input still holds: files by identity (`stat`ed in parallel, so not

@@ -190,6 +190,23 @@ pub fn default_cache_dir() -> PathBuf {
     cache_root().join("shell")
 }
 
+/// The name of a cache file: `LABEL-HASH.EXT`, the label made safe for a file name (an arch,
+/// `make`), the hash shortened to 16 hex digits.
+pub(crate) fn cache_file_name(label: &str, hash: &[u8; 32], ext: &str) -> String {
+    let label: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let hex: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{label}-{hex}.{ext}")
+}
+
 /// An answer with the ids of the paths it depends on, or why there is none.
 type RunResult = Result<(ShellOutput, Vec<u32>), ShellError>;
 
@@ -313,20 +330,7 @@ impl ShellRunner {
             Flavor::Make => b"make",
         };
         let env_hash = deps::env_fingerprint(&env, store::FORMAT_VERSION, domain);
-        let cache_file = cache_dir.map(|d| {
-            let label: String = label
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let hex: String = env_hash[..8].iter().map(|b| format!("{b:02x}")).collect();
-            d.join(format!("{label}-{hex}.{CACHE_EXT}"))
-        });
+        let cache_file = cache_dir.map(|d| d.join(cache_file_name(label, &env_hash, CACHE_EXT)));
         let mut runner = ShellRunner {
             cwd,
             owned_cwd,
